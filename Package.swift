@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "mlp",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mlp", targets: ["mlp"]),
+        .library(name: "MLPCore", targets: ["MLPCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+    ],
+    targets: [
+        // The kernel: value types, plugin protocols, registry, errors. Depends on nothing of ours.
+        .target(name: "MLPCore"),
+        .target(name: "MLPStore", dependencies: [
+            "MLPCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "MLPEngine", dependencies: [
+            "MLPCore", "MLPStore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // First-party plugins: built against MLPCore's public API only.
+        .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
+        .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
+        .target(name: "MLPCLI", dependencies: [
+            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "mlp", dependencies: ["MLPCLI"]),
+
+        .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
+        .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
+        .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
+        .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
