@@ -1,0 +1,129 @@
+import MLPCore
+
+/// Everything that changes together in one state change of a run; committed as one transaction.
+public struct StateChange: Sendable {
+    /// A run moving to a new status.
+    public struct RunUpdate: Sendable {
+        public var id: String
+        public var status: RunStatus
+        public var error: String?
+        public init(id: String, status: RunStatus, error: String? = nil) {
+            self.id = id
+            self.status = status
+            self.error = error
+        }
+    }
+
+    public var run: RunUpdate?
+    /// Existing steps with their new state; each move is checked against ``StepStatus/canTransition(to:)``.
+    public var steps: [StepRecord] = []
+    /// Steps to insert (fan-out children).
+    public var newSteps: [StepRecord] = []
+    /// An attempt to insert (id nil) or update.
+    public var attempt: AttemptRecord?
+    /// Artifacts to record (already present ones are kept).
+    public var artifacts: [ArtifactRecord] = []
+    public var lineage: [LineageRecord] = []
+    public var metrics: [MetricRecord] = []
+    /// An approval to insert (id nil) or update.
+    public var approval: ApprovalRecord?
+
+    public init(run: RunUpdate? = nil, steps: [StepRecord] = [], newSteps: [StepRecord] = [], attempt: AttemptRecord? = nil,
+                artifacts: [ArtifactRecord] = [], lineage: [LineageRecord] = [], metrics: [MetricRecord] = [],
+                approval: ApprovalRecord? = nil) {
+        self.run = run
+        self.steps = steps
+        self.newSteps = newSteps
+        self.attempt = attempt
+        self.artifacts = artifacts
+        self.lineage = lineage
+        self.metrics = metrics
+        self.approval = approval
+    }
+}
+
+/// What a commit inserted, with the ids the database gave.
+public struct CommittedChange: Sendable {
+    public var newSteps: [StepRecord] = []
+    public var attempt: AttemptRecord?
+    public var approval: ApprovalRecord?
+}
+
+/// Which runs to list.
+public struct RunQuery: Sendable {
+    public var status: RunStatus?
+    public var pipeline: String?
+    public var limit: Int
+    public var offset: Int
+    public init(status: RunStatus? = nil, pipeline: String? = nil, limit: Int = 50, offset: Int = 0) {
+        self.status = status
+        self.pipeline = pipeline
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// A run with its step counts, for lists.
+public struct RunSummary: Sendable, Hashable {
+    public var run: RunRecord
+    /// Steps (fan-out items counted one by one, parents not counted) by status.
+    public var counts: [StepStatus: Int]
+    public var total: Int { counts.values.reduce(0, +) }
+    public var finished: Int { counts.filter { $0.key.isFinished }.values.reduce(0, +) }
+}
+
+/// One end of a lineage edge, with names a person can read.
+public struct LineageEdge: Sendable, Hashable {
+    public var direction: LineageRecord.Direction
+    public var runID: String
+    public var step: String
+    public var index: Int?
+    public var port: String
+    public var stepID: Int64
+}
+
+/// The metadata store: runs, steps, attempts, params, metrics, artifacts, lineage and approvals.
+///
+/// The engine, the CLI and the TUI all read and write through this protocol, so a shared server
+/// (PostgreSQL behind `mlp server`) can stand in for the embedded SQLite file.
+public protocol MetadataStore: AnyObject, Sendable {
+    /// Inserts a run with its params and planned steps in one transaction.
+    func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord]
+    /// Commits one state change atomically.
+    @discardableResult func commit(_ change: StateChange) throws -> CommittedChange
+
+    func run(id: String) throws -> RunRecord?
+    /// A run by id, unique id prefix, or `latest`.
+    func findRun(_ reference: String) throws -> RunRecord
+    func runs(_ query: RunQuery) throws -> [RunRecord]
+    func runSummaries(_ query: RunQuery) throws -> [RunSummary]
+    func runCount(_ query: RunQuery) throws -> Int
+    func params(runID: String) throws -> [ParamRecord]
+    /// Asks the process driving the run to cancel it.
+    func requestCancel(runID: String) throws
+
+    func steps(runID: String) throws -> [StepRecord]
+    func attempts(stepID: Int64) throws -> [AttemptRecord]
+    /// The newest finished execution with this cache key whose outputs can be reused.
+    func cachedExecution(key: String) throws -> StepRecord?
+    /// The newest execution of the same step in an earlier run of the same pipeline (for `--explain-cache`).
+    func previousExecution(pipeline: String, step: String, index: Int?, before runID: String) throws -> StepRecord?
+    /// Makes a run ready to be driven again: attempts left running are marked interrupted, and
+    /// steps that did not finish well go back to pending. Returns the interrupted attempts.
+    func prepareResume(runID: String) throws -> [AttemptRecord]
+
+    func approvals(status: ApprovalStatus?) throws -> [ApprovalRecord]
+    func approval(runID: String, step: String) throws -> ApprovalRecord?
+    /// Records a decision on a pending gate. Throws if the gate is not waiting.
+    func decide(runID: String, step: String, approve: Bool, by: String, comment: String?) throws -> ApprovalRecord
+
+    func artifacts(limit: Int) throws -> [ArtifactRecord]
+    /// An artifact by digest or unique digest prefix.
+    func findArtifact(_ reference: String) throws -> ArtifactRecord
+    func lineage(digest: String) throws -> [LineageEdge]
+    func lineage(stepID: Int64) throws -> [LineageRecord]
+    func metrics(runID: String) throws -> [MetricRecord]
+
+    /// `PRAGMA integrity_check`: ["ok"] when the database is sound.
+    func integrityCheck() throws -> [String]
+}

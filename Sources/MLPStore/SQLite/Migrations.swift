@@ -1,0 +1,116 @@
+import GRDB
+
+/// The schema, as string-named migrations. A shipped migration is never edited: change the schema
+/// by adding a new one. Migrations name tables and columns directly, never app types.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-22 runs, steps, attempts, artifacts, lineage, metrics, approvals") { db in
+            try db.create(table: "runs") { t in
+                t.primaryKey("id", .text)
+                t.column("pipeline", .text).notNull()
+                t.column("projectDirectory", .text).notNull()
+                t.column("pipelineText", .text).notNull()
+                t.column("pipelineFile", .text).notNull()
+                t.column("pipelineDigest", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("gitCommit", .text)
+                t.column("gitDirty", .boolean)
+                t.column("mlpVersion", .text).notNull()
+                t.column("host", .text).notNull()
+                t.column("createdAt", .double).notNull()
+                t.column("startedAt", .double)
+                t.column("finishedAt", .double)
+                t.column("error", .text)
+                t.column("cancelRequested", .boolean).notNull().defaults(to: false)
+                t.column("parallelism", .integer).notNull()
+                t.column("noCache", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "runs_by_created", on: "runs", columns: ["createdAt"])
+            try db.create(table: "params") { t in
+                t.column("runID", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("value", .text).notNull()
+                t.primaryKey(["runID", "name"])
+            }
+            try db.create(table: "steps") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runID", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("index", .integer)
+                t.column("kind", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("cacheKey", .text)
+                t.column("cacheHit", .boolean).notNull().defaults(to: false)
+                t.column("cachedFrom", .integer)
+                t.column("cacheParts", .text)
+                t.column("startedAt", .double)
+                t.column("finishedAt", .double)
+                t.column("error", .text)
+                t.column("outputs", .text)
+                t.column("item", .text)
+                t.column("childCount", .integer)
+            }
+            // SQLite treats NULLs as distinct in UNIQUE, so parents and ordinary steps use -1 here.
+            try db.execute(sql: "CREATE UNIQUE INDEX steps_identity ON steps(runID, name, ifnull(\"index\", -1))")
+            try db.create(index: "steps_by_cache_key", on: "steps", columns: ["cacheKey", "status"])
+            try db.create(table: "attempts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("stepID", .integer).notNull().references("steps", onDelete: .cascade)
+                t.column("number", .integer).notNull()
+                t.column("outcome", .text).notNull()
+                t.column("handle", .text)
+                t.column("startedAt", .double).notNull()
+                t.column("finishedAt", .double)
+                t.column("exitCode", .integer)
+                t.column("error", .text)
+                t.column("stdoutPath", .text)
+                t.column("stderrPath", .text)
+            }
+            try db.create(index: "attempts_by_step", on: "attempts", columns: ["stepID", "number"])
+            try db.create(table: "artifacts") { t in
+                t.primaryKey("digest", .text)
+                t.column("type", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.column("createdAt", .double).notNull()
+            }
+            try db.create(table: "lineage") { t in
+                t.column("digest", .text).notNull().references("artifacts")
+                t.column("stepID", .integer).notNull().references("steps", onDelete: .cascade)
+                t.column("runID", .text).notNull()
+                t.column("direction", .text).notNull()
+                t.column("port", .text).notNull()
+                t.primaryKey(["digest", "stepID", "direction", "port"])
+            }
+            try db.create(index: "lineage_by_step", on: "lineage", columns: ["stepID"])
+            try db.create(table: "metrics") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runID", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("stepID", .integer)
+                t.column("key", .text).notNull()
+                t.column("value", .double).notNull()
+                t.column("iteration", .integer)
+                t.column("createdAt", .double).notNull()
+            }
+            try db.create(index: "metrics_by_run", on: "metrics", columns: ["runID", "key"])
+            try db.create(table: "approvals") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("runID", .text).notNull().references("runs", onDelete: .cascade)
+                t.column("stepID", .integer).notNull().unique().references("steps", onDelete: .cascade)
+                t.column("step", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("shown", .text)
+                t.column("rule", .text)
+                t.column("requestedAt", .double).notNull()
+                t.column("deadline", .double)
+                t.column("decidedAt", .double)
+                t.column("decidedBy", .text)
+                t.column("comment", .text)
+            }
+            try db.create(index: "approvals_by_status", on: "approvals", columns: ["status"])
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import GRDB
+import MLPCore
+
+/// The embedded metadata store: one SQLite file in WAL mode.
+///
+/// `synchronous = NORMAL` under WAL keeps every committed transaction across a crash of the
+/// process (kill -9); only a power loss can drop the last transactions, never corrupt the file.
+public final class SQLiteStore: MetadataStore, @unchecked Sendable {
+    let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Migrations.migrator.migrate(pool)
+    }
+
+    public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord] {
+        try pool.write { db in
+            try run.insert(db)
+            for param in params { try param.insert(db) }
+            return try steps.map { step in
+                var step = step
+                try step.insert(db)
+                return step
+            }
+        }
+    }
+
+    @discardableResult
+    public func commit(_ change: StateChange) throws -> CommittedChange {
+        try pool.write { db in
+            var result = CommittedChange()
+            if let update = change.run { try Self.applyRunUpdate(update, db) }
+            for step in change.steps {
+                guard let id = step.id else { throw StoreError.corrupt("step \(step.displayName) has no id") }
+                let current = try String.fetchOne(db, sql: "SELECT status FROM steps WHERE id = ?", arguments: [id]).flatMap(StepStatus.init(rawValue:))
+                guard let current else { throw StoreError.stepNotFound(run: step.runID, step: step.displayName) }
+                if current != step.status, !current.canTransition(to: step.status) {
+                    throw StoreError.invalidTransition(step: step.displayName, from: current, to: step.status)
+                }
+                try step.update(db)
+            }
+            for step in change.newSteps {
+                var step = step
+                try step.insert(db)
+                result.newSteps.append(step)
+            }
+            if var attempt = change.attempt {
+                if attempt.id == nil { try attempt.insert(db) } else { try attempt.update(db) }
+                result.attempt = attempt
+            }
+            for artifact in change.artifacts { try artifact.insert(db, onConflict: .ignore) }
+            for edge in change.lineage { try edge.insert(db, onConflict: .ignore) }
+            for metric in change.metrics { try metric.insert(db) }
+            if var approval = change.approval {
+                if approval.id == nil { try approval.insert(db) } else { try approval.update(db) }
+                result.approval = approval
+            }
+            return result
+        }
+    }
+
+    private static func applyRunUpdate(_ update: StateChange.RunUpdate, _ db: Database) throws {
+        guard var run = try RunRecord.fetchOne(db, key: update.id) else { throw StoreError.runNotFound(update.id) }
+        guard run.status.canTransition(to: update.status) else {
+            throw StoreError.invalidRunTransition(run: run.id, from: run.status, to: update.status)
+        }
+        let now = Date().timeIntervalSince1970
+        if update.status == .running, run.startedAt == nil { run.startedAt = now }
+        if update.status.isFinished { run.finishedAt = now } else { run.finishedAt = nil }
+        if update.status == .running { run.cancelRequested = false }
+        run.status = update.status
+        run.error = update.error
+        try run.update(db)
+    }
+
+    public func run(id: String) throws -> RunRecord? {
+        try pool.read { db in try RunRecord.fetchOne(db, key: id) }
+    }
+
+    public func findRun(_ reference: String) throws -> RunRecord {
+        try pool.read { db in
+            if reference == "latest" || reference == "last" {
+                guard let run = try RunRecord.order(RunRecord.Columns.createdAt.desc).fetchOne(db) else { throw StoreError.runNotFound(reference) }
+                return run
+            }
+            if let run = try RunRecord.fetchOne(db, key: reference) { return run }
+            let matches = try RunRecord.filter(RunRecord.Columns.id.like("\(reference.replacingOccurrences(of: "%", with: ""))%")).limit(5).fetchAll(db)
+            guard let first = matches.first else { throw StoreError.runNotFound(reference) }
+            guard matches.count == 1 else { throw StoreError.ambiguousRun(reference, matches.map(\.id)) }
+            return first
+        }
+    }
+
+    private func request(_ query: RunQuery) -> QueryInterfaceRequest<RunRecord> {
+        var request = RunRecord.all()
+        if let status = query.status { request = request.filter(RunRecord.Columns.status == status.rawValue) }
+        if let pipeline = query.pipeline { request = request.filter(RunRecord.Columns.pipeline == pipeline) }
+        return request
+    }
+
+    public func runs(_ query: RunQuery) throws -> [RunRecord] {
+        try pool.read { db in
+            try request(query).order(RunRecord.Columns.createdAt.desc, RunRecord.Columns.id.desc)
+                .limit(query.limit, offset: query.offset).fetchAll(db)
+        }
+    }
+
+    public func runCount(_ query: RunQuery) throws -> Int {
+        try pool.read { db in try request(query).fetchCount(db) }
+    }
+
+    public func runSummaries(_ query: RunQuery) throws -> [RunSummary] {
+        try pool.read { db in
+            let runs = try request(query).order(RunRecord.Columns.createdAt.desc, RunRecord.Columns.id.desc)
+                .limit(query.limit, offset: query.offset).fetchAll(db)
+            guard !runs.isEmpty else { return [] }
+            var counts: [String: [StepStatus: Int]] = [:]
+            let placeholders = databaseQuestionMarks(count: runs.count)
+            // A fan-out parent is not a unit of work of its own once its children exist.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT runID, status, count(*) AS n FROM steps
+                WHERE runID IN (\(placeholders)) AND NOT ("index" IS NULL AND childCount IS NOT NULL AND childCount > 0)
+                GROUP BY runID, status
+                """, arguments: StatementArguments(runs.map(\.id)))
+            for row in rows {
+                let runID: String = row["runID"]
+                if let status = StepStatus(rawValue: row["status"]) { counts[runID, default: [:]][status] = row["n"] }
+            }
+            return runs.map { RunSummary(run: $0, counts: counts[$0.id] ?? [:]) }
+        }
+    }
+
+    public func params(runID: String) throws -> [ParamRecord] {
+        try pool.read { db in try ParamRecord.filter(Column("runID") == runID).order(Column("name")).fetchAll(db) }
+    }
+
+    public func requestCancel(runID: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE runs SET cancelRequested = 1 WHERE id = ?", arguments: [runID])
+        }
+    }
+
+    public func steps(runID: String) throws -> [StepRecord] {
+        try pool.read { db in
+            try StepRecord.filter(StepRecord.Columns.runID == runID).order(StepRecord.Columns.id).fetchAll(db)
+        }
+    }
+
+    public func attempts(stepID: Int64) throws -> [AttemptRecord] {
+        try pool.read { db in try AttemptRecord.filter(Column("stepID") == stepID).order(Column("number")).fetchAll(db) }
+    }
+
+    public func cachedExecution(key: String) throws -> StepRecord? {
+        try pool.read { db in
+            try StepRecord.filter(StepRecord.Columns.cacheKey == key)
+                .filter([StepStatus.succeeded.rawValue, StepStatus.cached.rawValue].contains(StepRecord.Columns.status))
+                .order(StepRecord.Columns.finishedAt.desc).fetchOne(db)
+        }
+    }
+
+    public func previousExecution(pipeline: String, step: String, index: Int?, before runID: String) throws -> StepRecord? {
+        try pool.read { db in
+            try StepRecord.fetchOne(db, sql: """
+                SELECT steps.* FROM steps JOIN runs ON runs.id = steps.runID
+                WHERE runs.pipeline = ? AND steps.name = ? AND ifnull(steps."index", -1) = ? AND steps.cacheKey IS NOT NULL
+                  AND runs.createdAt < (SELECT createdAt FROM runs WHERE id = ?)
+                ORDER BY runs.createdAt DESC LIMIT 1
+                """, arguments: [pipeline, step, index ?? -1, runID])
+        }
+    }
+
+    public func prepareResume(runID: String) throws -> [AttemptRecord] {
+        try pool.write { db in
+            let now = Date().timeIntervalSince1970
+            let interrupted = try AttemptRecord.fetchAll(db, sql: """
+                SELECT attempts.* FROM attempts JOIN steps ON steps.id = attempts.stepID
+                WHERE steps.runID = ? AND attempts.outcome = 'running'
+                """, arguments: [runID])
+            try db.execute(sql: """
+                UPDATE attempts SET outcome = 'interrupted', finishedAt = ?, error = 'the process driving the run stopped'
+                WHERE outcome = 'running' AND stepID IN (SELECT id FROM steps WHERE runID = ?)
+                """, arguments: [now, runID])
+            // Steps that did not finish well go back to pending; done steps (succeeded, cached) stay.
+            try db.execute(sql: """
+                UPDATE steps SET status = 'pending', error = NULL, finishedAt = NULL
+                WHERE runID = ? AND status IN ('running', 'retrying', 'failed', 'skipped', 'cancelled')
+                """, arguments: [runID])
+            return interrupted
+        }
+    }
+
+    public func approvals(status: ApprovalStatus?) throws -> [ApprovalRecord] {
+        try pool.read { db in
+            var request = ApprovalRecord.all()
+            if let status { request = request.filter(ApprovalRecord.Columns.status == status.rawValue) }
+            return try request.order(Column("requestedAt")).fetchAll(db)
+        }
+    }
+
+    public func approval(runID: String, step: String) throws -> ApprovalRecord? {
+        try pool.read { db in
+            try ApprovalRecord.filter(ApprovalRecord.Columns.runID == runID && ApprovalRecord.Columns.step == step).fetchOne(db)
+        }
+    }
+
+    public func decide(runID: String, step: String, approve: Bool, by: String, comment: String?) throws -> ApprovalRecord {
+        try pool.write { db in
+            guard let run = try RunRecord.fetchOne(db, key: runID) else { throw StoreError.runNotFound(runID) }
+            guard var approval = try ApprovalRecord.filter(ApprovalRecord.Columns.runID == runID && ApprovalRecord.Columns.step == step).fetchOne(db) else {
+                throw StoreError.noPendingApproval(run: runID, step: step, status: nil)
+            }
+            guard approval.status == .pending else { throw StoreError.noPendingApproval(run: runID, step: step, status: approval.status) }
+            guard !run.status.isFinished || run.status == .failed else { throw StoreError.runFinished(runID, run.status) }
+            approval.status = approve ? .approved : .rejected
+            approval.decidedAt = Date().timeIntervalSince1970
+            approval.decidedBy = by
+            approval.comment = comment
+            try approval.update(db)
+            return approval
+        }
+    }
+
+    public func artifacts(limit: Int) throws -> [ArtifactRecord] {
+        try pool.read { db in try ArtifactRecord.order(Column("createdAt").desc).limit(limit).fetchAll(db) }
+    }
+
+    public func findArtifact(_ reference: String) throws -> ArtifactRecord {
+        let digest = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
+        return try pool.read { db in
+            if let exact = try ArtifactRecord.fetchOne(db, key: digest) { return exact }
+            let matches = try ArtifactRecord.filter(Column("digest").like("\(digest.replacingOccurrences(of: "%", with: ""))%")).limit(5).fetchAll(db)
+            guard let first = matches.first, digest.count >= 4 else { throw StoreError.artifactNotFound(reference) }
+            guard matches.count == 1 else { throw StoreError.ambiguousArtifact(reference, matches.map(\.digest)) }
+            return first
+        }
+    }
+
+    public func lineage(digest: String) throws -> [LineageEdge] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT lineage.direction, lineage.runID, lineage.port, lineage.stepID, steps.name, steps."index"
+                FROM lineage JOIN steps ON steps.id = lineage.stepID
+                WHERE lineage.digest = ? ORDER BY lineage.stepID
+                """, arguments: [digest]).map { row in
+                LineageEdge(direction: LineageRecord.Direction(rawValue: row["direction"]) ?? .produced, runID: row["runID"],
+                            step: row["name"], index: row["index"], port: row["port"], stepID: row["stepID"])
+            }
+        }
+    }
+
+    public func lineage(stepID: Int64) throws -> [LineageRecord] {
+        try pool.read { db in try LineageRecord.filter(Column("stepID") == stepID).fetchAll(db) }
+    }
+
+    public func metrics(runID: String) throws -> [MetricRecord] {
+        try pool.read { db in try MetricRecord.filter(Column("runID") == runID).order(Column("id")).fetchAll(db) }
+    }
+
+    public func integrityCheck() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+}

@@ -1,0 +1,32 @@
+import MLPCore
+
+/// A store operation that cannot be done, with what to do about it.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case runNotFound(String)
+    case ambiguousRun(String, [String])
+    case artifactNotFound(String)
+    case ambiguousArtifact(String, [String])
+    case stepNotFound(run: String, step: String)
+    case invalidTransition(step: String, from: StepStatus, to: StepStatus)
+    case invalidRunTransition(run: String, from: RunStatus, to: RunStatus)
+    case noPendingApproval(run: String, step: String, status: ApprovalStatus?)
+    case runFinished(String, RunStatus)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .runNotFound(let reference): return "no run matches '\(reference)' (see `mlp runs`)"
+        case .ambiguousRun(let reference, let ids): return "'\(reference)' matches several runs: \(ids.joined(separator: ", ")); type more of the id"
+        case .artifactNotFound(let reference): return "no artifact matches '\(reference)' (see `mlp artifacts`)"
+        case .ambiguousArtifact(let reference, let digests): return "'\(reference)' matches several artifacts: \(digests.map { String($0.prefix(16)) }.joined(separator: ", "))"
+        case .stepNotFound(let run, let step): return "run \(run) has no step '\(step)'"
+        case .invalidTransition(let step, let from, let to): return "step \(step) cannot go from \(from.rawValue) to \(to.rawValue)"
+        case .invalidRunTransition(let run, let from, let to): return "run \(run) cannot go from \(from.rawValue) to \(to.rawValue)"
+        case .noPendingApproval(let run, let step, let status):
+            if let status { return "the gate '\(step)' of run \(run) is already \(status.rawValue)" }
+            return "run \(run) has no approval gate '\(step)' waiting (see `mlp approvals`)"
+        case .runFinished(let run, let status): return "run \(run) is \(status.rawValue); nothing to decide"
+        case .corrupt(let detail): return "the metadata store is damaged: \(detail)"
+        }
+    }
+}
