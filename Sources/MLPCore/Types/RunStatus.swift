@@ -78,7 +78,7 @@ public enum StepStatus: String, Codable, CaseIterable, Sendable {
         if isDone { return false }
         switch (self, next) {
         case (.pending, .running), (.pending, .cached), (.pending, .skipped), (.pending, .cancelled), (.pending, .waiting), (.pending, .failed): return true
-        case (.running, .succeeded), (.running, .failed), (.running, .retrying), (.running, .cancelled), (.running, .pending): return true
+        case (.running, .succeeded), (.running, .cached), (.running, .failed), (.running, .retrying), (.running, .cancelled), (.running, .pending), (.running, .skipped): return true
         case (.retrying, .running), (.retrying, .cancelled), (.retrying, .pending), (.retrying, .failed): return true
         case (.waiting, .succeeded), (.waiting, .rejected), (.waiting, .cancelled), (.waiting, .pending): return true
         case (.failed, .pending), (.skipped, .pending), (.cancelled, .pending): return true

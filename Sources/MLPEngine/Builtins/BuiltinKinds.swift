@@ -1,0 +1,30 @@
+import MLPCore
+
+/// Step kinds the engine runs itself, in-process.
+public enum BuiltinKind: String, CaseIterable, Sendable {
+    /// Does nothing; useful to group steps, and to measure the engine's own overhead.
+    case noop
+    /// Pauses the run until a person (or a rule, or a timeout) decides.
+    case approval
+
+    public var descriptor: StepKindDescriptor {
+        switch self {
+        case .noop:
+            return StepKindDescriptor(uses: "noop", version: "1", summary: "does nothing; its inputs only join the cache key",
+                                      acceptsExtraInputs: true)
+        case .approval:
+            return StepKindDescriptor(
+                uses: "approval", version: "1", summary: "pauses the run until a person approves or rejects it",
+                inputs: [
+                    .init("show", PortType.allCases.filter { !$0.isArtifact }, summary: "what the approver sees (metrics, typically)"),
+                    .init("auto_approve_if", [.string], summary: "a rule over the shown metrics, such as \"auc >= 0.9\""),
+                    .init("on_timeout", [.string], summary: "approve or reject (default) when the step's timeout passes"),
+                    .init("message", [.string], summary: "a line for the approver"),
+                ],
+                outputs: ["approved": .bool, "by": .string, "comment": .string])
+        }
+    }
+
+    /// The built-in kind a `uses:` names, if any.
+    public init?(uses: String) { self.init(rawValue: uses) }
+}

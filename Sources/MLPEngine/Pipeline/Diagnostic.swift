@@ -1,0 +1,72 @@
+/// A place in a pipeline file.
+public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var file: String
+    /// 1-based.
+    public var line: Int
+    /// 1-based, counted in Unicode scalars.
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        (lhs.file, lhs.line, lhs.column) < (rhs.file, rhs.line, rhs.column)
+    }
+}
+
+/// One problem found in a pipeline, located and explained.
+public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    /// What would have been accepted, when that is known.
+    public var expected: String?
+
+    public init(_ location: SourceLocation, _ message: String, expected: String? = nil) {
+        self.location = location
+        self.message = message
+        self.expected = expected
+    }
+
+    public var description: String {
+        "\(location): error: \(message)" + (expected.map { " (expected \($0))" } ?? "")
+    }
+}
+
+/// A pipeline that does not type-check; carries every problem found, in file order.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics.sorted { $0.location < $1.location } }
+    public var description: String {
+        let count = diagnostics.count
+        return diagnostics.map(\.description).joined(separator: "\n") + "\n\(count) error\(count == 1 ? "" : "s")"
+    }
+}
+
+/// The closest candidate to a misspelt name, if one is close enough to suggest.
+func suggestion(for name: String, among candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+    let scored = candidates.map { ($0, distance(Array(name), Array($0))) }.filter { $0.1 <= max(1, name.count / 3) }
+    return scored.min { $0.1 < $1.1 }?.0
+}
+
+/// "one of: a, b, c" or "nothing".
+func oneOf(_ names: [String]) -> String {
+    names.isEmpty ? "nothing here" : "one of: " + names.sorted().joined(separator: ", ")
+}

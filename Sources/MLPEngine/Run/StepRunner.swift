@@ -1,0 +1,394 @@
+import Foundation
+import MLPCore
+import MLPStore
+
+/// Everything needed to run one unit (a step, or one item of a fan-out), prepared by the driver.
+struct UnitJob: Sendable {
+    var record: StepRecord
+    var spec: StepSpec
+    var descriptor: StepKindDescriptor
+    /// The outputs this unit must produce (its own, not a fan-out's lists).
+    var outputTypes: [String: PortType]
+    var config: [String: PortValue]
+    var env: [String: String]
+    var item: JSONValue?
+    /// Attempts made before this drive; retries count from here.
+    var priorAttempts: Int
+    var useCache: Bool
+}
+
+/// How a unit ended.
+struct UnitResult: Sendable {
+    var record: StepRecord
+    var outputs: [String: PortValue]
+}
+
+/// Runs one unit: looks for a cached execution, else makes attempts (with retries, backoff and
+/// timeout) through the step's executor, collects its outputs into the artifact store, and
+/// commits each state change in one transaction.
+struct StepRunner: Sendable {
+    let project: Project
+    let store: any MetadataStore
+    let artifacts: ArtifactStore
+    let registry: PluginRegistry
+    let observer: (any RunObserver)?
+    let baseEnvironment: [String: String]
+
+    enum AttemptOutcome {
+        case succeeded(outputs: [String: PortValue], artifacts: [ArtifactRecord], metrics: [MetricRecord], exitCode: Int32?)
+        case failed(message: String, exitCode: Int32?, timedOut: Bool)
+        case cancelled
+    }
+
+    func now() -> Double { Date().timeIntervalSince1970 }
+
+    func execute(_ job: UnitJob) async -> UnitResult {
+        var step = job.record
+        do {
+            let executor = try resolveExecutor(job.spec.uses)
+            let codeFiles = executor?.codeFiles(for: job.config) ?? []
+            let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
+                                           projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
+            step.cacheKey = key.key
+            step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
+            if job.useCache, job.spec.cache, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
+                return try commitCached(step: step, from: hit.0, outputs: hit.1, job: job)
+            }
+            let lastAttempt = job.priorAttempts + job.spec.retry.retries + 1
+            var attemptNumber = job.priorAttempts + 1
+            while true {
+                if Task.isCancelled { return try commitCancelled(step: step, attempt: nil) }
+                step.status = .running
+                step.attempts = attemptNumber
+                step.error = nil
+                if step.startedAt == nil { step.startedAt = now() }
+                let directory = project.attemptDirectory(run: step.runID, step: step.name, index: step.index, attempt: attemptNumber)
+                let isProcess = executor != nil
+                var attempt = AttemptRecord(stepID: step.id!, number: attemptNumber, startedAt: now(),
+                                            stdoutPath: isProcess ? "\(directory)/stdout.log" : nil,
+                                            stderrPath: isProcess ? "\(directory)/stderr.log" : nil)
+                attempt = try store.commit(StateChange(steps: [step], attempt: attempt)).attempt!
+                observer?.handle(.stepStarted(step, attempt: attemptNumber))
+
+                let outcome: AttemptOutcome
+                if let executor {
+                    outcome = await runProcess(job, executor: executor, attempt: &attempt, directory: directory)
+                } else {
+                    outcome = .succeeded(outputs: [:], artifacts: [], metrics: [], exitCode: nil)
+                }
+                attempt.finishedAt = now()
+                switch outcome {
+                case .succeeded(let outputs, let newArtifacts, let metrics, let exitCode):
+                    attempt.outcome = .succeeded
+                    attempt.exitCode = exitCode
+                    step.status = .succeeded
+                    step.finishedAt = now()
+                    step.outputs = Self.encode(outputs)
+                    try store.commit(StateChange(steps: [step], attempt: attempt, artifacts: newArtifacts,
+                                                 lineage: lineage(step: step, config: job.config, outputs: outputs), metrics: metrics))
+                    observer?.handle(.stepFinished(step))
+                    return UnitResult(record: step, outputs: outputs)
+                case .cancelled:
+                    return try commitCancelled(step: step, attempt: attempt)
+                case .failed(let message, let exitCode, let timedOut):
+                    attempt.outcome = timedOut ? .timedOut : .failed
+                    attempt.exitCode = exitCode
+                    attempt.error = message
+                    step.error = message
+                    if attemptNumber < lastAttempt {
+                        step.status = .retrying
+                        try store.commit(StateChange(steps: [step], attempt: attempt))
+                        let delay = job.spec.retry.delay(beforeAttempt: attemptNumber + 1 - job.priorAttempts)
+                        observer?.handle(.attemptFailed(step, attempt: attemptNumber, message: message, retryIn: delay))
+                        do { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) } catch { return try commitCancelled(step: step, attempt: nil) }
+                        attemptNumber += 1
+                        continue
+                    }
+                    step.status = .failed
+                    step.finishedAt = now()
+                    try store.commit(StateChange(steps: [step], attempt: attempt))
+                    observer?.handle(.attemptFailed(step, attempt: attemptNumber, message: message, retryIn: nil))
+                    observer?.handle(.stepFinished(step))
+                    return UnitResult(record: step, outputs: [:])
+                }
+            }
+        } catch {
+            step.status = .failed
+            step.error = "\(error)"
+            step.finishedAt = now()
+            _ = try? store.commit(StateChange(steps: [step]))
+            observer?.handle(.stepFinished(step))
+            return UnitResult(record: step, outputs: [:])
+        }
+    }
+
+    /// The executor behind a `uses:`, or nil for an in-process built-in.
+    func resolveExecutor(_ uses: String) throws -> (any TaskExecutor)? {
+        if BuiltinKind(uses: uses) == .noop { return nil }
+        let name = uses.hasPrefix("executor/") ? String(uses.dropFirst(9)) : uses
+        guard let executor = registry.executor(named: name) else {
+            throw ResolutionError(message: "no executor runs step kind '\(uses)' in this build of mlp")
+        }
+        return executor
+    }
+
+    /// An earlier execution with the same key whose outputs are all still present.
+    func reusable(_ key: String, outputTypes: [String: PortType]) throws -> (StepRecord, [String: PortValue])? {
+        guard let hit = try store.cachedExecution(key: key) else { return nil }
+        let outputs = Self.decode(hit.outputs, types: outputTypes)
+        guard outputs.count == outputTypes.count else { return nil }
+        for value in outputs.values {
+            if case .artifact(let ref) = value, !artifacts.contains(ref) { return nil }
+        }
+        return (hit, outputs)
+    }
+
+    func commitCached(step: StepRecord, from hit: StepRecord, outputs: [String: PortValue], job: UnitJob) throws -> UnitResult {
+        var step = step
+        step.status = .cached
+        step.cacheHit = true
+        step.cachedFrom = hit.id
+        step.outputs = hit.outputs
+        step.startedAt = step.startedAt ?? now()
+        step.finishedAt = now()
+        step.error = nil
+        try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)))
+        observer?.handle(.stepFinished(step))
+        return UnitResult(record: step, outputs: outputs)
+    }
+
+    func commitCancelled(step: StepRecord, attempt: AttemptRecord?) throws -> UnitResult {
+        var step = step
+        var attempt = attempt
+        step.status = .cancelled
+        step.finishedAt = now()
+        step.error = "cancelled"
+        attempt?.outcome = .cancelled
+        attempt?.finishedAt = now()
+        try store.commit(StateChange(steps: [step], attempt: attempt))
+        observer?.handle(.stepFinished(step))
+        return UnitResult(record: step, outputs: [:])
+    }
+
+    /// Produced edges for artifact outputs, consumed edges for artifact inputs (also inside JSON).
+    func lineage(step: StepRecord, config: [String: PortValue], outputs: [String: PortValue]) -> [LineageRecord] {
+        var edges: [LineageRecord] = []
+        for (port, value) in outputs {
+            for ref in Self.artifactRefs(in: value) {
+                edges.append(LineageRecord(digest: ref.digest, stepID: step.id!, runID: step.runID, direction: .produced, port: port))
+            }
+        }
+        for (port, value) in config {
+            for ref in Self.artifactRefs(in: value) {
+                edges.append(LineageRecord(digest: ref.digest, stepID: step.id!, runID: step.runID, direction: .consumed, port: port))
+            }
+        }
+        return edges
+    }
+
+    static func artifactRefs(in value: PortValue) -> [ArtifactRef] {
+        switch value {
+        case .artifact(let ref): return [ref]
+        case .json(let json): return artifactRefs(in: json)
+        default: return []
+        }
+    }
+
+    static func artifactRefs(in json: JSONValue) -> [ArtifactRef] {
+        switch json {
+        case .array(let items): return items.flatMap { artifactRefs(in: $0) }
+        case .object(let fields):
+            if case .artifact(let ref) = ValueResolver.value(of: json) { return [ref] }
+            return fields.values.flatMap { artifactRefs(in: $0) }
+        default: return []
+        }
+    }
+
+    static func encode(_ outputs: [String: PortValue]) -> String {
+        JSONValue.object(outputs.mapValues(\.json)).canonicalText
+    }
+
+    static func decode(_ text: String?, types: [String: PortType]) -> [String: PortValue] {
+        guard let text, let json = try? JSONValue(parsing: text), case .object(let fields) = json else { return [:] }
+        var outputs: [String: PortValue] = [:]
+        for (name, type) in types {
+            if let field = fields[name], let value = PortValue(json: field, as: type) { outputs[name] = value }
+        }
+        return outputs
+    }
+
+    // MARK: - Running a process
+
+    func runProcess(_ job: UnitJob, executor: any TaskExecutor, attempt: inout AttemptRecord, directory: String) async -> AttemptOutcome {
+        let outputsDirectory = "\(directory)/outputs"
+        let metricsPath = "\(directory)/metrics.jsonl"
+        do {
+            try FileManager.default.createDirectory(atPath: outputsDirectory, withIntermediateDirectories: true)
+            let pathOf: (ArtifactRef) -> String = { (try? artifacts.path(for: $0)) ?? artifacts.blobPath($0.digest) }
+            var inputs: [String: JSONValue] = [:]
+            var environment = baseEnvironment
+            for (name, value) in job.config {
+                switch value {
+                case .artifact(let ref): inputs[name] = .string(pathOf(ref))
+                case .json(let json): inputs[name] = withPaths(json, pathOf)
+                default: inputs[name] = value.json
+                }
+                let text: String
+                if case .json(let json) = value { text = withPaths(json, pathOf).canonicalText } else { text = value.scriptText(artifactPath: pathOf) }
+                environment["MLP_INPUT_\(Self.environmentName(name))"] = text
+            }
+            let inputsPath = "\(directory)/inputs.json"
+            try Data(JSONValue.object(inputs).canonicalText.utf8).write(to: URL(fileURLWithPath: inputsPath))
+            environment["MLP_RUN_ID"] = job.record.runID
+            environment["MLP_STEP"] = job.record.name
+            environment["MLP_ATTEMPT"] = String(attempt.number)
+            environment["MLP_PROJECT_DIR"] = project.root
+            environment["MLP_INPUTS"] = inputsPath
+            environment["MLP_OUTPUTS"] = outputsDirectory
+            environment["MLP_METRICS"] = metricsPath
+            if let item = job.item {
+                environment["MLP_ITEM"] = item.stringValue ?? item.canonicalText
+                environment["MLP_INDEX"] = job.record.index.map(String.init)
+            }
+            for (name, value) in job.env { environment[name] = value }
+
+            let request = TaskRequest(runID: job.record.runID, step: job.record.name, index: job.record.index, attempt: attempt.number,
+                                      projectDirectory: project.root, config: job.config, outputsDirectory: outputsDirectory,
+                                      stdoutPath: attempt.stdoutPath!, stderrPath: attempt.stderrPath!, environment: environment)
+            let handle = try await executor.submit(request)
+            attempt.handle = String(decoding: try JSONEncoder().encode(handle), as: UTF8.self)
+            try store.commit(StateChange(attempt: attempt))
+
+            var timedOut = false
+            let status = await withTaskCancellationHandler {
+                await Self.wait(executor, handle, timeout: job.spec.timeout, timedOut: &timedOut)
+            } onCancel: {
+                Task.detached { try? await executor.cancel(handle) }
+            }
+            if Task.isCancelled { return .cancelled }
+            if timedOut {
+                return .failed(message: "timed out after \(job.spec.timeout!) (the whole process group was killed)", exitCode: status.exitCode, timedOut: true)
+            }
+            guard status.phase == .succeeded else {
+                let tail = Self.tail(of: attempt.stderrPath!)
+                let detail = tail.isEmpty ? "" : ": \(tail)"
+                return .failed(message: (status.message.isEmpty ? "failed" : status.message) + detail, exitCode: status.exitCode, timedOut: false)
+            }
+            return try collectOutputs(job, from: outputsDirectory, metricsPath: metricsPath, exitCode: status.exitCode)
+        } catch {
+            return .failed(message: "\(error)", exitCode: nil, timedOut: false)
+        }
+    }
+
+    /// Waits for the task, cancelling it when the timeout passes first.
+    static func wait(_ executor: any TaskExecutor, _ handle: TaskHandle, timeout: TimeSpan?, timedOut: inout Bool) async -> TaskStatus {
+        var fired = false
+        let status: TaskStatus = await withTaskGroup(of: TaskStatus?.self) { group in
+            group.addTask {
+                (try? await executor.wait(for: handle)) ?? TaskStatus(phase: .lost, message: "the task was lost")
+            }
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(nanoseconds: UInt64(timeout.seconds * 1e9))
+                    return nil
+                }
+            }
+            var result = TaskStatus(phase: .lost)
+            while let next = await group.next() {
+                if let status = next {
+                    result = status
+                    group.cancelAll()
+                    break
+                }
+                if !Task.isCancelled {
+                    fired = true
+                    try? await executor.cancel(handle)
+                }
+            }
+            return result
+        }
+        timedOut = fired
+        return status
+    }
+
+    /// Adds a `path` next to every artifact inside a JSON value handed to a script.
+    func withPaths(_ json: JSONValue, _ pathOf: (ArtifactRef) -> String) -> JSONValue {
+        switch json {
+        case .array(let items): return .array(items.map { withPaths($0, pathOf) })
+        case .object(var fields):
+            if case .artifact(let ref) = ValueResolver.value(of: json) {
+                fields["path"] = .string(pathOf(ref))
+                return .object(fields)
+            }
+            return .object(fields.mapValues { withPaths($0, pathOf) })
+        default: return json
+        }
+    }
+
+    /// Reads every declared output the script wrote into `MLP_OUTPUTS`, and its metric log.
+    func collectOutputs(_ job: UnitJob, from directory: String, metricsPath: String, exitCode: Int32?) throws -> AttemptOutcome {
+        var outputs: [String: PortValue] = [:]
+        var newArtifacts: [ArtifactRecord] = []
+        var metrics: [MetricRecord] = []
+        let stamp = now()
+        for (name, type) in job.outputTypes.sorted(by: { $0.key < $1.key }) {
+            let path = "\(directory)/\(name)"
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                return .failed(message: "the step did not write its output '\(name)' (\(type)); write it to $MLP_OUTPUTS/\(name)", exitCode: exitCode, timedOut: false)
+            }
+            if type == .directory {
+                guard isDirectory.boolValue else { return .failed(message: "output '\(name)' must be a directory", exitCode: exitCode, timedOut: false) }
+                let ref = try artifacts.ingest(directory: path)
+                outputs[name] = .artifact(ref)
+                newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
+            } else if type.isArtifact {
+                guard !isDirectory.boolValue else { return .failed(message: "output '\(name)' must be a file, not a directory", exitCode: exitCode, timedOut: false) }
+                let ref = try artifacts.ingest(file: path, as: type)
+                outputs[name] = .artifact(ref)
+                newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
+            } else {
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                do {
+                    let value = try PortValue.parse(text, as: type)
+                    outputs[name] = value
+                    if type == .metrics, case .json(.object(let fields)) = value {
+                        for (key, field) in fields.sorted(by: { $0.key < $1.key }) {
+                            if let number = field.doubleValue {
+                                metrics.append(MetricRecord(runID: job.record.runID, stepID: job.record.id, key: key, value: number, iteration: nil, createdAt: stamp))
+                            }
+                        }
+                    }
+                } catch {
+                    return .failed(message: "output '\(name)': \(error)", exitCode: exitCode, timedOut: false)
+                }
+            }
+        }
+        if let log = try? String(contentsOfFile: metricsPath, encoding: .utf8) {
+            for (number, line) in log.split(separator: "\n").enumerated() {
+                guard let json = try? JSONValue(parsing: String(line)), let key = json["key"]?.stringValue, let value = json["value"]?.doubleValue else {
+                    return .failed(message: "$MLP_METRICS line \(number + 1) is not {\"key\": …, \"value\": …}", exitCode: exitCode, timedOut: false)
+                }
+                let iteration = json["step"]?.doubleValue.map { Int($0) }
+                metrics.append(MetricRecord(runID: job.record.runID, stepID: job.record.id, key: key, value: value, iteration: iteration, createdAt: stamp))
+            }
+        }
+        return .succeeded(outputs: outputs, artifacts: newArtifacts, metrics: metrics, exitCode: exitCode)
+    }
+
+    /// `learning-rate` → `LEARNING_RATE`.
+    static func environmentName(_ name: String) -> String {
+        String(name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
+    /// The last non-empty line of a log, to put in an error message.
+    static func tail(of path: String) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 2048 ? size - 2048 : 0)
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        let line = text.split(separator: "\n").last.map(String.init) ?? ""
+        return line.count > 300 ? String(line.suffix(300)) : line
+    }
+}

@@ -1,0 +1,3 @@
+import MLPCLI
+
+await MLPCommandLine.main()
