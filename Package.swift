@@ -30,11 +30,16 @@ let package = Package(
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
+        // What `mlp init` copies: one folder per template, shipped as resources.
+        .target(name: "MLPTemplates", path: "templates",
+                exclude: ["README.md"],
+                sources: ["TemplateLibrary.swift"],
+                resources: [.copy("tabular-classification"), .copy("shell-basics")]),
         .target(name: "MLPCLI", dependencies: [
-            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask",
+            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "MLPTemplates",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "mlp", dependencies: ["MLPCLI"]),
+        .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),

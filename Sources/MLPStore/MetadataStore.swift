@@ -103,6 +103,7 @@ public protocol MetadataStore: AnyObject, Sendable {
     func requestCancel(runID: String) throws
 
     func steps(runID: String) throws -> [StepRecord]
+    func step(id: Int64) throws -> StepRecord?
     func attempts(stepID: Int64) throws -> [AttemptRecord]
     /// The newest finished execution with this cache key whose outputs can be reused.
     func cachedExecution(key: String) throws -> StepRecord?

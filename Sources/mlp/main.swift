@@ -1,3 +1,22 @@
+import ArgumentParser
 import MLPCLI
 
-await MLPCommandLine.main()
+/// Runs a parsed command's async `run()`. Through an existential, Swift 6.3 resolves `run()` to
+/// ParsableCommand's synchronous default (which only prints help); a closure typed `async`
+/// selects the async requirement.
+func runAsync<Command: AsyncParsableCommand>(_ command: Command) async throws {
+    var command = command
+    let body: (inout Command) async throws -> Void = { try await $0.run() }
+    try await body(&command)
+}
+
+do {
+    var command = try MLPCommandLine.parseAsRoot()
+    if let asyncCommand = command as? any AsyncParsableCommand {
+        try await runAsync(asyncCommand)
+    } else {
+        try command.run()
+    }
+} catch {
+    MLPCommandLine.exit(withError: error)
+}

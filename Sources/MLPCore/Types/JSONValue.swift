@@ -68,8 +68,8 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
-    /// Integers print without a fraction so that `3` and `3.0` read as users wrote them.
-    static func format(_ value: Double) -> String {
+    /// A number as text; integers print without a fraction so that `3` and `3.0` read as users wrote them.
+    public static func format(_ value: Double) -> String {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         if value.isNaN { return "null" }
         if value.isInfinite { return value > 0 ? "1e999" : "-1e999" }

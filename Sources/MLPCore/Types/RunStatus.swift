@@ -78,6 +78,8 @@ public enum StepStatus: String, Codable, CaseIterable, Sendable {
         if isDone { return false }
         switch (self, next) {
         case (.pending, .running), (.pending, .cached), (.pending, .skipped), (.pending, .cancelled), (.pending, .waiting), (.pending, .failed): return true
+        // An approval gate decided at once by its rule.
+        case (.pending, .succeeded), (.pending, .rejected): return true
         case (.running, .succeeded), (.running, .cached), (.running, .failed), (.running, .retrying), (.running, .cancelled), (.running, .pending), (.running, .skipped): return true
         case (.retrying, .running), (.retrying, .cancelled), (.retrying, .pending), (.retrying, .failed): return true
         case (.waiting, .succeeded), (.waiting, .rejected), (.waiting, .cancelled), (.waiting, .pending): return true

@@ -157,6 +157,10 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         }
     }
 
+    public func step(id: Int64) throws -> StepRecord? {
+        try pool.read { db in try StepRecord.fetchOne(db, key: id) }
+    }
+
     public func attempts(stepID: Int64) throws -> [AttemptRecord] {
         try pool.read { db in try AttemptRecord.filter(Column("stepID") == stepID).order(Column("number")).fetchAll(db) }
     }

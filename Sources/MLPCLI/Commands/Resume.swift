@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import MLPEngine
+
+extension MLPCommandLine {
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Continue a run that stopped: killed, failed, cancelled or waiting at a gate.",
+            discussion: """
+                Steps that finished are kept and never run again; steps that were running when the driver died are
+                marked interrupted (their processes stopped) and run again, as are failed ones — so a failed run can be
+                resumed after fixing the failing script. Exit status as for `mlp run`.
+                """)
+
+        @OptionGroup var project: ProjectOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The run id, a unique prefix of it, or `latest`.")
+        var run: String
+
+        @Flag(name: .long, help: "Continue in the background and return at once.")
+        var detach = false
+
+        @Flag(name: .long, help: .hidden)
+        var background = false
+
+        func run() async throws {
+            let engine = try project.engine()
+            let record = try engine.store.findRun(run)
+            if detach {
+                try Driving.startInBackground(engine: engine, runID: record.id)
+                print("resuming run \(record.id) in the background")
+                return
+            }
+            try await Driving.drive(engine: engine, runID: record.id, json: output.json, stopAtGates: background)
+        }
+    }
+}

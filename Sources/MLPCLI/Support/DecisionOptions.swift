@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import MLPCore
+import MLPEngine
+import MLPStore
+
+/// What `mlp approve` and `mlp reject` share.
+struct DecisionOptions: ParsableArguments {
+    @OptionGroup var project: ProjectOptions
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The run id, a unique prefix of it, or `latest`.")
+    var run: String
+
+    @Argument(help: "The gate (an approval step's name).")
+    var gate: String
+
+    @Option(name: [.customShort("m"), .long], help: "Why; kept with the decision.")
+    var comment: String?
+
+    @Option(help: "Who decides (default: $MLP_USER, else $USER).")
+    var by: String?
+
+    func decide(approve: Bool) throws {
+        let engine = try project.engine()
+        let record = try engine.store.findRun(run)
+        let decision = try engine.store.decide(runID: record.id, step: gate, approve: approve, by: by ?? currentUser(), comment: comment)
+        if output.json {
+            try Format.printJSON(JSONView.approval(decision))
+            return
+        }
+        print("\(approve ? "approved" : "rejected") gate \(gate) of run \(record.id) as \(decision.decidedBy ?? "?")")
+        if engine.isDriven(runID: record.id) {
+            print("the process driving the run picks the decision up now")
+        } else if approve {
+            print("no process drives this run now; `mlp resume \(record.id)` continues it")
+        } else {
+            print("no process drives this run now; `mlp resume \(record.id)` records the stop")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import MLPCore
+import MLPEngine
+import MLPStore
+
+/// Driving a run from a command: progress, Ctrl-C, exit status, background drivers.
+enum Driving {
+    /// Drives a run in this process until it ends, then exits with a status that says how it ended.
+    static func drive(engine: Engine, runID: String, json: Bool, stopAtGates: Bool = false) async throws {
+        let cancellation = CancellationSignal()
+        let signals = installInterruptHandlers(cancellation)
+        defer { signals.forEach { $0.cancel() } }
+        let reporter = ProgressReporter(store: engine.store, toStandardError: json)
+        let run = try await engine.drive(runID: runID, observer: reporter, stopAtGates: stopAtGates, cancellation: cancellation)
+        if json {
+            let steps = try engine.store.steps(runID: run.id).filter { $0.index == nil }
+            var view = JSONView.run(run)
+            if case .object(var fields) = view {
+                fields["steps"] = .array(steps.map(JSONView.step))
+                view = .object(fields)
+            }
+            try Format.printJSON(view)
+        }
+        switch run.status {
+        case .succeeded, .waiting: return
+        case .failed: throw ExitCode(1)
+        case .rejected: throw ExitCode(3)
+        case .cancelled: throw ExitCode(130)
+        default: return
+        }
+    }
+
+    /// The first Ctrl-C (or SIGTERM) cancels the run cleanly; the second quits at once.
+    static func installInterruptHandlers(_ cancellation: CancellationSignal) -> [DispatchSourceSignal] {
+        let counter = InterruptCounter()
+        return [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if counter.increment() > 1 {
+                    FileHandle.standardError.write(Data("\ninterrupted again: quitting now; `mlp resume` picks the run up\n".utf8))
+                    exit(130)
+                }
+                cancellation.raise(number == SIGINT ? "interrupted (Ctrl-C)" : "terminated (SIGTERM)")
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Starts `mlp resume RUN --background` as a process of its own, logging to the run's folder.
+    static func startInBackground(engine: Engine, runID: String) throws {
+        let folder = "\(engine.project.runsDirectory)/\(runID)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        _ = try ChildProcess.spawn(arguments: [executable, "resume", runID, "--background", "--project", engine.project.root],
+                                   environment: ProcessInfo.processInfo.environment, directory: engine.project.root,
+                                   stdoutPath: "\(folder)/driver.log", stderrPath: "\(folder)/driver.log")
+    }
+}
+
+/// Counts interrupts across signal handler invocations.
+final class InterruptCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
+    }
+}
