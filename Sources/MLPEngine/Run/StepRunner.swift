@@ -54,6 +54,18 @@ struct StepRunner: Sendable {
             if job.useCache, job.spec.cache, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
                 return try commitCached(step: step, from: hit.0, outputs: hit.1, job: job)
             }
+            if executor == nil {
+                // An in-process built-in has no observable "running" phase: it changes state once.
+                step.status = .succeeded
+                step.attempts = job.priorAttempts + 1
+                step.startedAt = step.startedAt ?? now()
+                step.finishedAt = now()
+                step.error = nil
+                step.outputs = "{}"
+                try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: [:])))
+                observer?.handle(.stepFinished(step))
+                return UnitResult(record: step, outputs: [:])
+            }
             let lastAttempt = job.priorAttempts + job.spec.retry.retries + 1
             var attemptNumber = job.priorAttempts + 1
             while true {
@@ -63,19 +75,12 @@ struct StepRunner: Sendable {
                 step.error = nil
                 if step.startedAt == nil { step.startedAt = now() }
                 let directory = project.attemptDirectory(run: step.runID, step: step.name, index: step.index, attempt: attemptNumber)
-                let isProcess = executor != nil
                 var attempt = AttemptRecord(stepID: step.id!, number: attemptNumber, startedAt: now(),
-                                            stdoutPath: isProcess ? "\(directory)/stdout.log" : nil,
-                                            stderrPath: isProcess ? "\(directory)/stderr.log" : nil)
+                                            stdoutPath: "\(directory)/stdout.log", stderrPath: "\(directory)/stderr.log")
                 attempt = try store.commit(StateChange(steps: [step], attempt: attempt)).attempt!
                 observer?.handle(.stepStarted(step, attempt: attemptNumber))
 
-                let outcome: AttemptOutcome
-                if let executor {
-                    outcome = await runProcess(job, executor: executor, attempt: &attempt, directory: directory)
-                } else {
-                    outcome = .succeeded(outputs: [:], artifacts: [], metrics: [], exitCode: nil)
-                }
+                let outcome = await runProcess(job, executor: executor!, attempt: &attempt, directory: directory)
                 attempt.finishedAt = now()
                 switch outcome {
                 case .succeeded(let outputs, let newArtifacts, let metrics, let exitCode):

@@ -43,12 +43,13 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
             if let update = change.run { try Self.applyRunUpdate(update, db) }
             for step in change.steps {
                 guard let id = step.id else { throw StoreError.corrupt("step \(step.displayName) has no id") }
-                let current = try String.fetchOne(db, sql: "SELECT status FROM steps WHERE id = ?", arguments: [id]).flatMap(StepStatus.init(rawValue:))
+                let statement = try db.cachedStatement(sql: "SELECT status FROM steps WHERE id = ?")
+                let current = try String.fetchOne(statement, arguments: [id]).flatMap(StepStatus.init(rawValue:))
                 guard let current else { throw StoreError.stepNotFound(run: step.runID, step: step.displayName) }
                 if current != step.status, !current.canTransition(to: step.status) {
                     throw StoreError.invalidTransition(step: step.displayName, from: current, to: step.status)
                 }
-                try step.update(db)
+                try Self.updateStep(step, id: id, db)
             }
             for step in change.newSteps {
                 var step = step
@@ -68,6 +69,17 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
             }
             return result
         }
+    }
+
+    /// Writes a step's mutable columns through one cached statement (the hot path of the engine).
+    private static func updateStep(_ step: StepRecord, id: Int64, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            UPDATE steps SET status = ?, attempts = ?, cacheKey = ?, cacheHit = ?, cachedFrom = ?, cacheParts = ?,
+              startedAt = ?, finishedAt = ?, error = ?, outputs = ?, item = ?, childCount = ?
+            WHERE id = ?
+            """)
+        try statement.execute(arguments: [step.status.rawValue, step.attempts, step.cacheKey, step.cacheHit, step.cachedFrom, step.cacheParts,
+                                          step.startedAt, step.finishedAt, step.error, step.outputs, step.item, step.childCount, id])
     }
 
     private static func applyRunUpdate(_ update: StateChange.RunUpdate, _ db: Database) throws {
@@ -166,10 +178,13 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     }
 
     public func cachedExecution(key: String) throws -> StepRecord? {
-        try pool.read { db in
-            try StepRecord.filter(StepRecord.Columns.cacheKey == key)
-                .filter([StepStatus.succeeded.rawValue, StepStatus.cached.rawValue].contains(StepRecord.Columns.status))
-                .order(StepRecord.Columns.finishedAt.desc).fetchOne(db)
+        // Asked once per unit of work, right between the writer's own commits: the writer connection's
+        // page cache is warm, a reader's was just invalidated. A single SELECT needs no snapshot transaction.
+        try pool.writeWithoutTransaction { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT * FROM steps WHERE cacheKey = ? AND status IN ('succeeded', 'cached') ORDER BY finishedAt DESC LIMIT 1
+                """)
+            return try StepRecord.fetchOne(statement, arguments: [key])
         }
     }
 
