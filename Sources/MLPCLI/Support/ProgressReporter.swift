@@ -31,8 +31,9 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
 
     deinit { timer?.cancel() }
 
+    /// Writes without ever stopping the run: a closed pipe (`mlp run | head`) only loses the text.
     private func write(_ text: String) {
-        output.write(Data(text.utf8))
+        try? output.write(contentsOf: Data(text.utf8))
     }
 
     /// Prints a line above the live status line.

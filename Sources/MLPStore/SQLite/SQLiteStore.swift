@@ -1,6 +1,9 @@
 import Foundation
 import GRDB
 import MLPCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded metadata store: one SQLite file in WAL mode.
 ///
@@ -19,6 +22,20 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        // Two processes opening a new store at once would race to switch it to WAL and to migrate
+        // it; one of them fails with "database is locked". An exclusive lock on a file beside the
+        // database makes opening one at a time (it is held for milliseconds).
+        let lockPath = path + ".open-lock"
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lock >= 0 {
+            while flock(lock, LOCK_EX) != 0, errno == EINTR {}
+        }
+        defer {
+            if lock >= 0 {
+                flock(lock, LOCK_UN)
+                close(lock)
+            }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
