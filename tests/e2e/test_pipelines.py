@@ -30,6 +30,17 @@ def test_every_template_runs_green_as_shipped(project, template):
         assert names.index("gate") < names.index("register")
         metrics = {m["key"]: m["value"] for m in run["metrics"]}
         assert metrics["accuracy"] >= 0.9
+        # Tracking: the loss curve train.py logged, a comparison, a plot.
+        tracked = project.json("metrics", "latest", "--project", str(app))
+        loss = tracked["series"]["train/loss"]
+        assert len(loss) >= 3 and loss[-1]["value"] < loss[0]["value"]
+        project.mlp("run", "--project", str(app), "--param", "l2=5")
+        compared = project.json("compare", "latest", run["run"]["id"], "--project", str(app))
+        assert compared[0]["params"]["l2"] == 5 and compared[1]["params"]["l2"] == 0.01
+        assert compared[0]["metrics"]["accuracy"] != compared[1]["metrics"]["accuracy"]
+        project.mlp("plot", f"latest,{run['run']['id']}", "loss", "-o", str(project.root / "loss.svg"), "--project", str(app))
+        svg = (project.root / "loss.svg").read_text()
+        assert svg.startswith("<svg") and svg.count("<polyline") == 2
     # A second run reuses every cacheable step.
     second = project.json("run", "--project", str(app))
     cached = [s for s in second["steps"] if s["status"] == "cached"]
