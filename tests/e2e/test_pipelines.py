@@ -34,9 +34,9 @@ def test_every_template_runs_green_as_shipped(project, template):
         tracked = project.json("metrics", "latest", "--project", str(app))
         loss = tracked["series"]["train/loss"]
         assert len(loss) >= 3 and loss[-1]["value"] < loss[0]["value"]
-        project.mlp("run", "--project", str(app), "--param", "l2=5")
+        project.mlp("run", "--project", str(app), "--param", "l2=1")
         compared = project.json("compare", "latest", run["run"]["id"], "--project", str(app))
-        assert compared[0]["params"]["l2"] == 5 and compared[1]["params"]["l2"] == 0.01
+        assert compared[0]["params"]["l2"] == 1 and compared[1]["params"]["l2"] == 0.01
         assert compared[0]["metrics"]["accuracy"] != compared[1]["metrics"]["accuracy"]
         project.mlp("plot", f"latest,{run['run']['id']}", "loss", "-o", str(project.root / "loss.svg"), "--project", str(app))
         svg = (project.root / "loss.svg").read_text()
