@@ -15,27 +15,9 @@ needs no threshold. Standard library only.
 import csv
 import json
 import math
-import os
 import sys
 
-
-def read_inputs():
-    path = os.environ.get("MLP_INPUTS")
-    if not path:
-        sys.exit("MLP_INPUTS is not set: run this script through `mlp run`")
-    with open(path) as handle:
-        return json.load(handle)
-
-
-def output_path(name):
-    return os.path.join(os.environ["MLP_OUTPUTS"], name)
-
-
-def sigmoid(t):
-    if t >= 0:
-        return 1.0 / (1.0 + math.exp(-t))
-    e = math.exp(t)
-    return e / (1.0 + e)
+from mlp_step import read_inputs, output_path, sigmoid  # shared helpers, listed in mlp.yaml under files:
 
 
 def predict(model, header, rows):

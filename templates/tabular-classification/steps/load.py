@@ -14,23 +14,10 @@ steps later. Uses only the Python standard library.
 import csv
 import json
 import math
-import os
 import shutil
 import sys
 
-
-def read_inputs():
-    """The step's `with:` values, as the JSON object mlp writes to $MLP_INPUTS."""
-    path = os.environ.get("MLP_INPUTS")
-    if not path:
-        sys.exit("MLP_INPUTS is not set: run this script through `mlp run`")
-    with open(path) as handle:
-        return json.load(handle)
-
-
-def output_path(name):
-    """Where to write the declared output `name`."""
-    return os.path.join(os.environ["MLP_OUTPUTS"], name)
+from mlp_step import read_inputs, output_path  # shared helpers, listed in mlp.yaml under files:
 
 
 def fail(message):

@@ -13,22 +13,10 @@ class balance of the whole (about 37% / 63% for breast_cancer). Standard library
 """
 
 import csv
-import json
-import os
 import random
 import sys
 
-
-def read_inputs():
-    path = os.environ.get("MLP_INPUTS")
-    if not path:
-        sys.exit("MLP_INPUTS is not set: run this script through `mlp run`")
-    with open(path) as handle:
-        return json.load(handle)
-
-
-def output_path(name):
-    return os.path.join(os.environ["MLP_OUTPUTS"], name)
+from mlp_step import read_inputs, output_path  # shared helpers, listed in mlp.yaml under files:
 
 
 def write_csv(path, header, rows):

@@ -24,28 +24,9 @@ and the result is bit-for-bit the same on every machine (no BLAS in the loop).
 import csv
 import json
 import math
-import os
 import sys
 
-
-def read_inputs():
-    path = os.environ.get("MLP_INPUTS")
-    if not path:
-        sys.exit("MLP_INPUTS is not set: run this script through `mlp run`")
-    with open(path) as handle:
-        return json.load(handle)
-
-
-def output_path(name):
-    return os.path.join(os.environ["MLP_OUTPUTS"], name)
-
-
-def log_metric(key, value, step):
-    """Append one metric point to $MLP_METRICS (a JSON-lines file), if mlp gave us one."""
-    path = os.environ.get("MLP_METRICS")
-    if path:
-        with open(path, "a") as handle:
-            handle.write(json.dumps({"key": key, "value": value, "step": step}) + "\n")
+from mlp_step import read_inputs, output_path, log_metric, sigmoid  # shared helpers, listed in mlp.yaml under files:
 
 
 def read_dataset(path, target):
@@ -70,14 +51,6 @@ def standardise(x):
         variance = sum((row[j] - means[j]) ** 2 for row in x) / n
         stds.append(math.sqrt(variance) if variance > 0 else 1.0)
     return means, stds
-
-
-def sigmoid(t):
-    # Two branches so that exp never overflows.
-    if t >= 0:
-        return 1.0 / (1.0 + math.exp(-t))
-    e = math.exp(t)
-    return e / (1.0 + e)
 
 
 def log_loss_term(y, t):
