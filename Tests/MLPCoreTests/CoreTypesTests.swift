@@ -151,3 +151,18 @@ import Testing
         }
     }
 }
+
+@Suite struct OrphanSweepTests {
+    @Test func processesCarryingARunMarkerAreKilled() async throws {
+        let folder = FileManager.default.temporaryDirectory.path
+        var environment = ProcessInfo.processInfo.environment
+        let marker = "MLP_RUN_ID=sweep-\(UUID().uuidString)"
+        environment["MLP_RUN_ID"] = String(marker.dropFirst("MLP_RUN_ID=".count))
+        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "sleep 30 & sleep 30"], environment: environment, directory: folder,
+                                           stdoutPath: nil, stderrPath: nil)
+        try await Task.sleep(nanoseconds: 200_000_000)
+        #expect(ChildProcess.terminateProcesses(withEnvironment: marker) >= 1)
+        #expect(await child.wait() == 128 + SIGKILL)
+        #expect(ChildProcess.terminateProcesses(withEnvironment: marker) == 0)
+    }
+}

@@ -168,6 +168,8 @@ public final class Engine: @unchecked Sendable {
                 semaphore.wait()
             }
         }
+        // Steps started by a driver that died before it could store their handle.
+        ChildProcess.terminateProcesses(withEnvironment: "MLP_RUN_ID=\(runID)")
         artifacts.sweepTemporaryFiles()
     }
 }
