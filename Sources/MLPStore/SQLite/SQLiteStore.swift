@@ -21,6 +21,9 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoint (copy the WAL back and fsync) every ~40 MB of WAL rather than every 4 MB:
+            // a 10,000-item fan-out then syncs a handful of times instead of ~90.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         // Two processes opening a new store at once would race to switch it to WAL and to migrate
@@ -68,10 +71,18 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
                 }
                 try Self.updateStep(step, id: id, db)
             }
-            for step in change.newSteps {
-                var step = step
-                try step.insert(db)
-                result.newSteps.append(step)
+            if !change.newSteps.isEmpty {
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO steps (runID, name, "index", kind, status, attempts, cacheHit, item, childCount)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for step in change.newSteps {
+                    var step = step
+                    try insert.execute(arguments: [step.runID, step.name, step.index, step.kind, step.status.rawValue, step.attempts,
+                                                   step.cacheHit, step.item, step.childCount])
+                    step.id = db.lastInsertedRowID
+                    result.newSteps.append(step)
+                }
             }
             if var attempt = change.attempt {
                 if attempt.id == nil { try attempt.insert(db) } else { try attempt.update(db) }
