@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "mlp", targets: ["mlp"]),
         .library(name: "MLPCore", targets: ["MLPCore"]),
+        // The engine with its first-party executors, for embedding and for Benchmarks/.
+        .library(name: "MLPEngineKit", targets: ["MLPEngine", "ShellTask", "PythonTask"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
