@@ -134,14 +134,16 @@ import Testing
 
     @Test func terminatingTheGroupStopsGrandchildren() async throws {
         let marker = "\(folder)/marker"
-        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "(sleep 1; touch \(marker)) & sleep 30"],
+        let started = "\(folder)/started"
+        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "(touch \(started); sleep 3; touch \(marker)) & sleep 30"],
                                            environment: ProcessInfo.processInfo.environment, directory: folder, stdoutPath: nil, stderrPath: nil)
-        try await Task.sleep(nanoseconds: 100_000_000)
-        let started = Date()
+        // Wait until the background grandchild exists, however loaded the machine is.
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: started), Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
         await child.terminateGroup(grace: 1)
-        #expect(await child.wait() == 128 + SIGTERM)
-        #expect(Date().timeIntervalSince(started) < 2)
-        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let code = await child.wait()
+        #expect(code == 128 + SIGTERM || code == 128 + SIGKILL)
+        try await Task.sleep(nanoseconds: 3_500_000_000)
         #expect(!FileManager.default.fileExists(atPath: marker), "the background grandchild outlived the group")
     }
 
