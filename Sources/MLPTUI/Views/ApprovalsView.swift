@@ -161,10 +161,11 @@ public final class ApprovalsView: TUIView {
             let championFields = champion.map { Dictionary(ValueText.fields(ValueText.parse($0.approval.shown)).map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) }
             let keyWidth = min(24, max(6, shown.map(\.key.count).max() ?? 6))
             if let champion {
-                lines.append((Cells.fit("SHOWS", keyWidth) + "  " + Cells.right("THIS RUN", 12) + "  " + Cells.right("CHAMPION", 12) + "  " + Cells.right("CHANGE", 10)
-                              + "   champion: run \(champion.run.id), approved by \(champion.approval.decidedBy ?? "?")", .bold))
+                lines.append(("champion: run \(champion.run.id), approved by \(champion.approval.decidedBy ?? "?") at \(TimeText.time(champion.approval.decidedAt))", .muted))
+                lines.append((Cells.fit("SHOWS", keyWidth) + "  " + Cells.right("THIS RUN", 12) + "  " + Cells.right("CHAMPION", 12) + "  " + Cells.right("CHANGE", 10), .bold))
             } else {
-                lines.append((Cells.fit("SHOWS", keyWidth) + "  " + Cells.right("THIS RUN", 12) + "   no champion yet (no earlier approved run of this pipeline succeeded)", .bold))
+                lines.append(("no champion yet: no earlier approved run of this pipeline succeeded", .muted))
+                lines.append((Cells.fit("SHOWS", keyWidth) + "  " + Cells.right("THIS RUN", 12), .bold))
             }
             for (key, value) in shown {
                 var text = Cells.fit(key, keyWidth) + "  " + Cells.right(ValueText.short(value), 12)
