@@ -14,31 +14,40 @@ import Testing
         return fixture
     }
 
-    @Test func fetchesOnlyTheVisiblePageNewestFirst() throws {
+    @Test func fetchesAWindowOfThreeScreensNewestFirst() throws {
         let fixture = try filled(120)
         let view = RunsView()
         try view.reload(fixture.context(), rows: 20)
         #expect(view.total == 120)
-        #expect(view.page.count == 19)
+        // 19 rows on screen (one is the header): this screen and the next two.
+        #expect(view.page.count == 57)
+        #expect(view.pageOffset == 0)
         #expect(view.page.first?.run.id == "run-0119")
         #expect(view.title == "Runs (120)")
     }
 
-    @Test func scrollingPastThePageFetchesTheNextOne() throws {
+    @Test func scrollingPastTheWindowFetchesAgain() throws {
         let fixture = try filled(120)
         let context = fixture.context()
         let view = RunsView()
         try view.reload(context, rows: 20)
-        for _ in 0..<18 { #expect(isRedraw(view.handle(.down, context: context))) }
-        // The 19th move leaves the page.
+        // Screens inside the window are drawn from what was fetched.
+        for _ in 0..<56 { #expect(isRedraw(view.handle(.down, context: context))) }
+        #expect(view.selectedRun?.run.id == "run-0063")
+        // Row 57 is outside the window.
         #expect(isReload(view.handle(.down, context: context)))
         try view.reload(context, rows: 20)
-        #expect(view.pageOffset == 1)
-        #expect(view.selectedRun?.run.id == "run-0100")
+        #expect(view.pageOffset == 39 - 19)
+        #expect(view.selectedRun?.run.id == "run-0062")
         _ = view.handle(.end, context: context)
         try view.reload(context, rows: 20)
         #expect(view.selectedRun?.run.id == "run-0000")
-        #expect(view.page.count == 19)
+        #expect(view.pageOffset == 120 - 19 - 19)
+        #expect(view.page.count == 38)
+        var canvas = Canvas(width: 80, height: 21)
+        view.draw(&canvas, in: Rect(row: 1, col: 0, width: 80, height: 20), context: context)
+        #expect(canvas.line(20).contains("run-0000"))
+        #expect(canvas.line(2).contains("run-0018"))
     }
 
     @Test func filtersByStatusAndPipeline() throws {

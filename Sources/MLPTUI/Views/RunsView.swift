@@ -4,14 +4,15 @@ import MLPStore
 
 /// Runs, newest first, with status, pipeline, start time, duration and step progress.
 ///
-/// Only the page on screen is fetched (``RunQuery/limit`` and ``RunQuery/offset``), so a store
-/// with many thousands of runs opens and scrolls as fast as one with ten.
+/// Only a window of three screens around the one shown is fetched (``RunQuery/limit`` and
+/// ``RunQuery/offset``), so a store with many thousands of runs opens as fast as one with ten,
+/// and moving the selection fetches again only when the screen leaves the window.
 public final class RunsView: TUIView {
     public private(set) var status: RunStatus?
     public private(set) var pipeline: String?
     /// Runs matching the filters.
     public private(set) var total = 0
-    /// The runs on screen, starting at ``pageOffset``.
+    /// The runs fetched: the screen and a screen above and below it, starting at ``pageOffset``.
     public private(set) var page: [RunSummary] = []
     public private(set) var pageOffset = 0
     var cursor = ListCursor()
@@ -63,16 +64,21 @@ public final class RunsView: TUIView {
         total = count
         countedFilter = filterKey
         cursor.clamp(count: total, rows: listRows)
-        query.offset = cursor.top
+        query.offset = max(0, cursor.top - listRows)
+        query.limit = listRows * 3
         page = try context.store.runSummaries(query)
-        pageOffset = cursor.top
+        pageOffset = query.offset
+    }
+
+    /// Whether every row on screen is in the fetched window.
+    var screenIsFetched: Bool {
+        let end = min(total, cursor.top + listRows)
+        return cursor.top >= pageOffset && end <= pageOffset + page.count
     }
 
     public func handle(_ key: Key, context: TUIContext) -> ViewAction {
-        let before = cursor
         if cursor.move(key, count: total, rows: listRows) {
-            let index = cursor.selected - pageOffset
-            return cursor.top != before.top || !page.indices.contains(index) ? .reload : .redraw
+            return screenIsFetched ? .redraw : .reload
         }
         switch key {
         case .enter, .right, .character("l"):
@@ -142,11 +148,12 @@ public final class RunsView: TUIView {
             return
         }
         let now = context.now()
-        for (offset, summary) in page.enumerated() {
-            let line = area.row + 1 + offset
-            guard line < area.bottom else { break }
+        for index in cursor.top..<min(total, cursor.top + listRows) {
+            let line = area.row + 1 + index - cursor.top
+            guard line < area.bottom, page.indices.contains(index - pageOffset) else { break }
+            let summary = page[index - pageOffset]
             let run = summary.run
-            let selected = pageOffset + offset == cursor.selected
+            let selected = index == cursor.selected
             let tone = Glyphs.tone(run.status)
             let progress = summary.total > 0 ? "\(summary.finished)/\(summary.total)" : "-"
             let text = row([context.glyphs.symbol(run.status), run.status.rawValue, run.id, run.pipeline,
