@@ -16,7 +16,7 @@ public enum TerminalUI {
         app.context.glyphs = Glyphs(unicode: terminal.unicode)
         app.resize(width: terminal.width, height: terminal.height)
         terminal.present(app.render(width: terminal.width, height: terminal.height), clearFirst: false)
-        timings?.record("first_paint", since: started)
+        timings?.record("first_paint", since: started, wallClock: true)
 
         let interval = UInt64(max(0.05, refreshInterval) * 1_000_000_000)
         var lastRefresh = DispatchTime.now().uptimeNanoseconds
