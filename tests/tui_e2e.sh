@@ -228,7 +228,7 @@ check_restored "q"
 
 start_tui ""
 keys C-c
-wait_for "tui-exit=[0-9]+"
+wait_for "tui-exit=130"
 check_restored "Ctrl-C"
 
 start_tui ""

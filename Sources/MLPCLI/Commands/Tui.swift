@@ -25,6 +25,9 @@ extension MLPCommandLine {
         @Option(help: ArgumentHelp("Open on: runs, approvals, or a run id.", valueName: "view"))
         var open: String = "runs"
 
+        @Flag(inversion: .prefixedNo, help: "Read the mouse: the wheel scrolls, a click selects (--no-mouse leaves text selection to the terminal).")
+        var mouse = true
+
         func validate() throws {
             guard refresh >= 0.05, refresh <= 3600 else { throw ValidationError("--refresh must be between 0.05 and 3600 seconds") }
             guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
@@ -42,12 +45,14 @@ extension MLPCommandLine {
             case "approvals": opening = ApprovalsView()
             default: opening = RunView(runID: try store.findRun(open).id)
             }
-            let context = TUIContext(store: store, user: by ?? currentUser()) { decision in
+            let context = TUIContext(store: store, user: by ?? currentUser(), afterDecision: { decision in
                 Self.continueRun(after: decision, engine: engine)
-            }
+            })
             // Esc from a view opened directly lands on the runs list.
             let app = TUIApp(context: context, root: RunsView(), opening: opening)
-            TerminalUI.run(app, refreshInterval: refresh, started: started)
+            if let signal = TerminalUI.run(app, refreshInterval: refresh, mouse: mouse, started: started) {
+                throw ExitCode(128 + signal)
+            }
         }
 
         /// After a decision in the TUI: the process driving the run picks it up; when none

@@ -7,8 +7,10 @@ final class CursesTerminal {
     let unicode: Bool
     private var pairs: [Tone: Int32] = [:]
 
-    /// Enters curses mode. Colours are off when NO_COLOR is set (to anything) or the terminal has none.
-    init(environment: [String: String]) {
+    /// Enters curses mode. Colours are off when NO_COLOR is set (and not empty) or the terminal
+    /// has none; the mouse is read only when `mouse` is true (it takes over the terminal's own
+    /// text selection).
+    init(environment: [String: String], mouse: Bool) {
         setlocale(LC_ALL, "")
         unicode = mlp_locale_is_utf8() != 0
         TerminalGuard.install()
@@ -21,7 +23,7 @@ final class CursesTerminal {
         nonl()
         keypad(stdscr, true)
         curs_set(0)
-        _ = mlp_enable_mouse()
+        if mouse { _ = mlp_enable_mouse() }
         let noColor = environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         colors = !noColor && has_colors()
         if colors {

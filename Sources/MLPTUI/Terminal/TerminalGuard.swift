@@ -10,6 +10,8 @@ import Foundation
 enum TerminalGuard {
     nonisolated(unsafe) static var active: Int32 = 0
     nonisolated(unsafe) static var interrupts: Int32 = 0
+    /// The last of SIGINT, SIGTERM, SIGHUP that arrived (0 for none).
+    nonisolated(unsafe) static var stopSignal: Int32 = 0
     nonisolated(unsafe) static var installed = false
 
     static let crashSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
@@ -23,6 +25,7 @@ enum TerminalGuard {
         for number in stopSignals {
             signal(number) { number in
                 TerminalGuard.interrupts += 1
+                TerminalGuard.stopSignal = number
                 if TerminalGuard.interrupts > 1 || TerminalGuard.active == 0 {
                     TerminalGuard.restore()
                     _exit(128 + number)

@@ -7,11 +7,16 @@ public enum TerminalUI {
     /// Runs `app` on the terminal: reads keys, refreshes the view every `refreshInterval`
     /// seconds (so changes made by other processes show), and restores the terminal on the way out.
     ///
-    /// - Parameter started: when the command began (`DispatchTime.now().uptimeNanoseconds`), for the first-paint timing.
-    public static func run(_ app: TUIApp, refreshInterval: Double = 0.5, environment: [String: String] = ProcessInfo.processInfo.environment,
-                           started: UInt64 = DispatchTime.now().uptimeNanoseconds) {
+    /// - Parameters:
+    ///   - mouse: whether to read the mouse (wheel scrolls, a click selects).
+    ///   - started: when the command began (`DispatchTime.now().uptimeNanoseconds`), for the first-paint timing.
+    /// - Returns: the signal that ended the TUI (SIGINT, SIGTERM, SIGHUP), or nil when the user quit.
+    @discardableResult
+    public static func run(_ app: TUIApp, refreshInterval: Double = 0.5, mouse: Bool = true,
+                           environment: [String: String] = ProcessInfo.processInfo.environment,
+                           started: UInt64 = DispatchTime.now().uptimeNanoseconds) -> Int32? {
         let timings = Timings(path: environment["MLP_TUI_TIMINGS"])
-        let terminal = CursesTerminal(environment: environment)
+        let terminal = CursesTerminal(environment: environment, mouse: mouse)
         defer { terminal.close() }
         app.context.glyphs = Glyphs(unicode: terminal.unicode)
         app.resize(width: terminal.width, height: terminal.height)
@@ -42,5 +47,6 @@ public enum TerminalUI {
                 timings?.record("tick", since: start)
             }
         }
+        return TerminalGuard.interrupted ? TerminalGuard.stopSignal : nil
     }
 }

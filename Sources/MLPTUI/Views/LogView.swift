@@ -169,7 +169,14 @@ public final class LogView: TUIView {
         canvas.fill(row: area.row, col: area.col, width: area.width, style: Style(.accent))
         canvas.put(header, row: area.row, col: area.col, style: Style(.accent, bold: true), limit: area.width)
         if attempt == nil {
-            let note = step.map { $0.status.isFinished ? "the step ended without running (\($0.status.rawValue))" : "waiting for the step to start…" } ?? "no such step"
+            let note: String
+            if let step, step.kind == "approval" {
+                note = "an approval gate writes no log" + (step.status == .waiting ? "; it waits for a decision (A opens the approvals queue)" : "")
+            } else if let step {
+                note = step.status.isFinished ? "the step ended without running (\(step.status.rawValue))" : "waiting for the step to start…"
+            } else {
+                note = "no such step"
+            }
             canvas.put(note, row: area.row + 2, col: area.col + 2, style: .muted, limit: area.width - 2)
             return
         }
