@@ -59,6 +59,26 @@ import Testing
         #expect(second.text.contains("prep.data  dataset  sha256:abcdef0123456789"))
     }
 
+    @Test func dagLevelsIndentStepsAndThePaneNamesTheirEdges() throws {
+        let upstream = ["prep": [], "shard": ["prep"], "gate": ["shard", "prep"], "ship": ["gate"]]
+        #expect(RunView.levels(upstream) == ["prep": 0, "shard": 1, "gate": 2, "ship": 3])
+        // A cycle (which the checker refuses anyway) does not hang.
+        #expect(RunView.levels(["a": ["b"], "b": ["a"]]).count == 2)
+
+        let fixture = try Fixture()
+        try fanOutRun(fixture)
+        let context = fixture.context()
+        context.dependencies = { _ in ["prep": [], "shard": ["prep"], "gate": ["shard"]] }
+        let view = RunView(runID: "r1")
+        try view.reload(context, rows: 21)
+        _ = view.handle(.down, context: context)
+        try view.reload(context, rows: 21)
+        var canvas = Canvas(width: 80, height: 22)
+        view.draw(&canvas, in: Rect(row: 1, col: 0, width: 80, height: 21), context: context)
+        #expect(canvas.text.contains("\n      · gate"))
+        #expect(canvas.text.contains("needs: prep  →  feeds: gate"))
+    }
+
     @Test func spaceExpandsAndEnterOpensTheLog() throws {
         let fixture = try Fixture()
         try fanOutRun(fixture)

@@ -47,12 +47,18 @@ extension MLPCommandLine {
             }
             let context = TUIContext(store: store, user: by ?? currentUser(), afterDecision: { decision in
                 Self.continueRun(after: decision, engine: engine)
-            })
+            }, dependencies: Self.dependencies(of:))
             // Esc from a view opened directly lands on the runs list.
             let app = TUIApp(context: context, root: RunsView(), opening: opening)
             if let signal = TerminalUI.run(app, refreshInterval: refresh, mouse: mouse, started: started) {
                 throw ExitCode(128 + signal)
             }
+        }
+
+        /// Each step's upstream steps, from the pipeline text the run recorded.
+        static func dependencies(of run: RunRecord) -> [String: [String]] {
+            guard let spec = try? PipelineParser.parse(run.pipelineText, file: run.pipelineFile) else { return [:] }
+            return Dictionary(spec.steps.map { ($0.name, $0.dependencies) }, uniquingKeysWith: { first, _ in first })
         }
 
         /// After a decision in the TUI: the process driving the run picks it up; when none

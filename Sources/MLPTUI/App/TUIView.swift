@@ -54,14 +54,18 @@ public final class TUIContext {
     /// Called after a decision is stored; returns a line for the status bar (the CLI uses it to
     /// say whether a process drives the run, or to start one).
     public var afterDecision: ((ApprovalRecord) -> String?)?
+    /// Each step's upstream steps, read from the pipeline text a run recorded (the CLI parses
+    /// it); without it the run view shows no edges.
+    public var dependencies: ((RunRecord) -> [String: [String]])?
 
     public init(store: any MetadataStore, user: String, glyphs: Glyphs = Glyphs(), now: @escaping () -> Double = { Date().timeIntervalSince1970 },
-                afterDecision: ((ApprovalRecord) -> String?)? = nil) {
+                afterDecision: ((ApprovalRecord) -> String?)? = nil, dependencies: ((RunRecord) -> [String: [String]])? = nil) {
         self.store = store
         self.user = user
         self.glyphs = glyphs
         self.now = now
         self.afterDecision = afterDecision
+        self.dependencies = dependencies
     }
 }
 

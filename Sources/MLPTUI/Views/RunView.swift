@@ -2,8 +2,10 @@ import Foundation
 import MLPCore
 import MLPStore
 
-/// One run: its steps as an indented tree with state, attempts, cache hits, durations and
-/// fan-out progress; below them the selected step, or the run's params, metrics and artifacts.
+/// One run: its steps as a DAG drawn as an indented tree (a step is indented one level deeper
+/// than the deepest step it needs; fan-out items sit under their step) with state, attempts,
+/// cache hits, durations and fan-out progress; below them the selected step with its edges, or
+/// the run's params, metrics and artifacts.
 public final class RunView: TUIView {
     /// One line of the step tree.
     public struct Row: Equatable {
@@ -14,6 +16,8 @@ public final class RunView: TUIView {
         public var done: Int?
         public var items: Int?
         public var isLast: Bool
+        /// How many steps deep the step is in the DAG (0: it needs nothing).
+        public var level = 0
     }
 
     public enum Pane: String { case step, run }
@@ -32,6 +36,9 @@ public final class RunView: TUIView {
     var cursor = ListCursor()
     var listRows = 1
     var selectedID: Int64?
+    /// Each step's upstream steps, from the pipeline the run recorded.
+    public private(set) var upstream: [String: [String]] = [:]
+    private var readDependencies = false
 
     public init(runID: String) { self.runID = runID }
 
@@ -53,10 +60,14 @@ public final class RunView: TUIView {
 
     public func reload(_ context: TUIContext, rows height: Int) throws {
         run = try context.store.run(id: runID)
+        if !readDependencies, let run, let dependencies = context.dependencies {
+            upstream = dependencies(run)
+            readDependencies = true
+        }
         steps = try context.store.steps(runID: runID)
         params = try context.store.params(runID: runID)
         metrics = try context.store.metrics(runID: runID).filter { $0.iteration == nil }
-        rows = Self.tree(steps, expanded: expanded)
+        rows = Self.tree(steps, expanded: expanded, upstream: upstream)
         listRows = max(1, Layout(height: height, rows: rows.count).steps - 1)
         if let selectedID, let index = rows.firstIndex(where: { $0.step.id == selectedID }) { cursor.selected = index }
         cursor.clamp(count: rows.count, rows: listRows)
@@ -65,21 +76,36 @@ public final class RunView: TUIView {
     }
 
     /// Steps in the order the pipeline lists them; items of expanded fan-outs under their parent.
-    public static func tree(_ steps: [StepRecord], expanded: Set<String>) -> [Row] {
+    public static func tree(_ steps: [StepRecord], expanded: Set<String>, upstream: [String: [String]] = [:]) -> [Row] {
         let items = Dictionary(grouping: steps.filter { $0.index != nil }, by: \.name).mapValues { $0.sorted { $0.index! < $1.index! } }
+        let levels = Self.levels(upstream)
         var rows: [Row] = []
         for step in steps where step.index == nil {
             let children = items[step.name] ?? []
             let fansOut = step.childCount != nil || !children.isEmpty
             rows.append(Row(step: step, depth: 0, done: fansOut ? children.filter { $0.status.isDone }.count : nil,
-                            items: fansOut ? (step.childCount ?? children.count) : nil, isLast: false))
+                            items: fansOut ? (step.childCount ?? children.count) : nil, isLast: false, level: levels[step.name] ?? 0))
             if expanded.contains(step.name) {
                 for (position, child) in children.enumerated() {
-                    rows.append(Row(step: child, depth: 1, done: nil, items: nil, isLast: position == children.count - 1))
+                    rows.append(Row(step: child, depth: 1, done: nil, items: nil, isLast: position == children.count - 1, level: levels[step.name] ?? 0))
                 }
             }
         }
         return rows
+    }
+
+    /// Each step's level in the DAG: 0 when it needs nothing, else one more than its deepest upstream step.
+    public static func levels(_ upstream: [String: [String]]) -> [String: Int] {
+        var levels: [String: Int] = [:]
+        func level(_ name: String, _ visiting: Set<String>) -> Int {
+            if let known = levels[name] { return known }
+            guard !visiting.contains(name) else { return 0 }
+            let value = (upstream[name] ?? []).map { level($0, visiting.union([name])) + 1 }.max() ?? 0
+            levels[name] = value
+            return value
+        }
+        for name in upstream.keys.sorted() { _ = level(name, []) }
+        return levels
     }
 
     /// How the view's height is shared: header, step list, lower pane.
@@ -187,7 +213,9 @@ public final class RunView: TUIView {
             } else {
                 marker = "  "
             }
-            let name = marker + glyphs.symbol(step.status) + " " + (row.depth == 1 ? "[\(step.index!)]" : step.name)
+            // DAG levels indent the name, two cells a level, at most four levels.
+            let indent = String(repeating: " ", count: 2 * min(4, row.level))
+            let name = indent + marker + glyphs.symbol(step.status) + " " + (row.depth == 1 ? "[\(step.index!)]" : step.name)
             let cache = step.cacheHit ? "hit" : (step.cacheKey != nil && step.status.isDone ? "miss" : "-")
             let items = row.items.map { "\(row.done ?? 0)/\($0)" } ?? ""
             let text = cells(name, row.depth == 1 ? "" : step.kind, step.status.rawValue, step.attempts > 0 ? String(step.attempts) : "-",
@@ -231,6 +259,14 @@ public final class RunView: TUIView {
                 .filter { !$0.isDone }.map { ", \(byStatus[$0]!) \($0.rawValue)" }.joined()
         }
         lines.append((head, Style(Glyphs.tone(step.status), bold: true)))
+        if !upstream.isEmpty {
+            let needs = upstream[step.name] ?? []
+            let feeds = upstream.keys.filter { upstream[$0]!.contains(step.name) }
+            let order = Dictionary(steps.filter { $0.index == nil }.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let sorted = feeds.sorted { (order[$0] ?? 0) < (order[$1] ?? 0) }
+            lines.append(("needs: " + (needs.isEmpty ? "nothing" : needs.joined(separator: ", ")) + "  \(glyphs.arrow)  feeds: "
+                          + (sorted.isEmpty ? "nothing" : sorted.joined(separator: ", ")), .muted))
+        }
         if step.cacheHit {
             lines.append(("cache hit" + (step.cachedFrom.map { " (outputs of step #\($0))" } ?? ""), Style(.good)))
         } else if let key = step.cacheKey {
