@@ -37,7 +37,7 @@ let package = Package(
                 resources: [.copy("tabular-classification"), .copy("shell-basics")]),
         // The terminal UI: views over the store, drawn through ncurses.
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
-        .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"]),
+        .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"], exclude: ["README.md"]),
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "MLPTemplates", "MLPTUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
