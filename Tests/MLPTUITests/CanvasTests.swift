@@ -66,3 +66,16 @@ import Testing
     }
 }
 
+
+@Suite struct KeyDecodingTests {
+    @Test func controlCodesBecomeKeys() {
+        #expect(CursesTerminal.decode(27) == .escape)
+        #expect(CursesTerminal.decode(13) == .enter)
+        #expect(CursesTerminal.decode(127) == .backspace)
+        #expect(CursesTerminal.decode(9) == .tab)
+        #expect(CursesTerminal.decode(3) == .control("c"))
+        #expect(CursesTerminal.decode(12) == .control("l"))
+        #expect(CursesTerminal.decode(0x61) == .character("a"))
+        #expect(CursesTerminal.decode(0xE9) == .character("é"))
+    }
+}

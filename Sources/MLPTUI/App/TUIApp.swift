@@ -5,11 +5,17 @@ import MLPStore
 /// The TUI without the terminal: a stack of views, the prompt, the status line and the help
 /// page. The terminal loop feeds it keys and ticks and draws what ``render(width:height:)`` returns.
 public final class TUIApp {
+    /// The store and settings every view reads through.
     public let context: TUIContext
+    /// The open views; the last one is on screen.
     public private(set) var stack: [TUIView]
+    /// The line being typed, if any.
     public private(set) var prompt: Prompt?
+    /// What the status line says until the next key.
     public private(set) var message: (text: String, isError: Bool)?
+    /// Whether the `?` page is up.
     public private(set) var showingHelp = false
+    /// Set when the user quits.
     public private(set) var finished = false
     /// The last size drawn, so views fetch for the rows they have.
     public private(set) var size: (width: Int, height: Int) = (0, 0)
@@ -20,6 +26,7 @@ public final class TUIApp {
         stack = [root] + (opening.map { [$0] } ?? [])
     }
 
+    /// The view on screen.
     public var top: TUIView { stack[stack.count - 1] }
 
     /// Rows of the view's area for a screen height: title bar, status line and help bar take three.

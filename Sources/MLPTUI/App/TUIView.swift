@@ -19,6 +19,7 @@ public struct Prompt {
     /// Called with the typed text when Enter is pressed.
     public var submit: (String, TUIContext) -> ViewAction
 
+    /// A prompt showing `label`, starting with `text` typed.
     public init(label: String, text: String = "", submit: @escaping (String, TUIContext) -> ViewAction) {
         self.label = label
         self.text = text
@@ -48,6 +49,7 @@ public final class TUIContext {
     public let store: any MetadataStore
     /// Recorded with approve and reject decisions.
     public let user: String
+    /// Symbols for states; ASCII when the terminal is not UTF-8.
     public var glyphs: Glyphs
     /// The clock, replaceable in tests.
     public var now: () -> Double
@@ -58,6 +60,7 @@ public final class TUIContext {
     /// it); without it the run view shows no edges.
     public var dependencies: ((RunRecord) -> [String: [String]])?
 
+    /// A context over a store; `user` is recorded with decisions.
     public init(store: any MetadataStore, user: String, glyphs: Glyphs = Glyphs(), now: @escaping () -> Double = { Date().timeIntervalSince1970 },
                 afterDecision: ((ApprovalRecord) -> String?)? = nil, dependencies: ((RunRecord) -> [String: [String]])? = nil) {
         self.store = store

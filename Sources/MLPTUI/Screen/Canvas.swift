@@ -5,11 +5,16 @@ public enum Tone: Int, Sendable, CaseIterable {
 
 /// How a cell is drawn.
 public struct Style: Hashable, Sendable {
+    /// The colour role.
     public var tone: Tone
+    /// Bold (or bright) text.
     public var bold: Bool
+    /// Reverse video: bars and the selected row.
     public var reverse: Bool
+    /// Underlined: pane separators.
     public var underline: Bool
 
+    /// A style: a tone plus attributes.
     public init(_ tone: Tone = .plain, bold: Bool = false, reverse: Bool = false, underline: Bool = false) {
         self.tone = tone
         self.bold = bold
@@ -17,8 +22,11 @@ public struct Style: Hashable, Sendable {
         self.underline = underline
     }
 
+    /// Ordinary text.
     public static let plain = Style()
+    /// Headings.
     public static let bold = Style(bold: true)
+    /// Secondary text.
     public static let muted = Style(.muted)
     /// Title and help bars.
     public static let bar = Style(reverse: true)
@@ -42,6 +50,7 @@ public struct Rect: Equatable, Sendable {
     public var width: Int
     public var height: Int
 
+    /// A rectangle; a negative size counts as zero.
     public init(row: Int, col: Int, width: Int, height: Int) {
         self.row = row
         self.col = col
@@ -49,6 +58,7 @@ public struct Rect: Equatable, Sendable {
         self.height = max(0, height)
     }
 
+    /// The first row below the rectangle.
     public var bottom: Int { row + height }
 }
 
@@ -57,21 +67,27 @@ public struct Rect: Equatable, Sendable {
 /// Keeping views off the terminal lets tests draw a view and read its text back. Every
 /// character takes one cell; control characters become spaces.
 public struct Canvas: Sendable {
+    /// One character cell and its style.
     public struct Cell: Equatable, Sendable {
         public var character: Character
         public var style: Style
     }
 
+    /// Columns.
     public let width: Int
+    /// Rows.
     public let height: Int
+    /// The cells, row after row.
     public private(set) var cells: [Cell]
 
+    /// A blank canvas.
     public init(width: Int, height: Int) {
         self.width = max(0, width)
         self.height = max(0, height)
         cells = Array(repeating: Cell(character: " ", style: .plain), count: self.width * self.height)
     }
 
+    /// The whole canvas as a rectangle.
     public var bounds: Rect { Rect(row: 0, col: 0, width: width, height: height) }
 
     /// Writes `text` at a position, clipped to `limit` cells (and to the canvas); returns the cells written.
@@ -110,6 +126,7 @@ public struct Canvas: Sendable {
         }
     }
 
+    /// The cell at a position (which must be on the canvas).
     public func cell(row: Int, col: Int) -> Cell { cells[row * width + col] }
 
     /// One row's text, trailing spaces removed.

@@ -6,8 +6,10 @@ public struct Glyphs: Sendable {
     /// Whether the terminal shows UTF-8; without it, symbols fall back to ASCII.
     public var unicode: Bool
 
+    /// Glyphs for a UTF-8 terminal, or ASCII ones.
     public init(unicode: Bool = true) { self.unicode = unicode }
 
+    /// A step state's one-character symbol.
     public func symbol(_ status: StepStatus) -> String {
         if unicode { return status.symbol }
         switch status {
@@ -24,8 +26,10 @@ public struct Glyphs: Sendable {
         }
     }
 
+    /// A run state's symbol (that of the step state it resembles).
     public func symbol(_ status: RunStatus) -> String { symbol(Self.stepStatus(for: status)) }
 
+    /// A gate decision's symbol.
     public func symbol(_ status: ApprovalStatus) -> String {
         switch status {
         case .pending: return symbol(StepStatus.waiting)
@@ -34,6 +38,7 @@ public struct Glyphs: Sendable {
         }
     }
 
+    /// The colour role of a step state.
     public static func tone(_ status: StepStatus) -> Tone {
         switch status {
         case .succeeded, .cached: return .good
@@ -44,6 +49,7 @@ public struct Glyphs: Sendable {
         }
     }
 
+    /// The colour role of a run state.
     public static func tone(_ status: RunStatus) -> Tone { tone(stepStatus(for: status)) }
 
     static func stepStatus(for status: RunStatus) -> StepStatus {
@@ -58,11 +64,17 @@ public struct Glyphs: Sendable {
         }
     }
 
+    /// Marks cut text.
     public var ellipsis: String { unicode ? "…" : "..." }
+    /// Between what a step needs and what it feeds.
     public var arrow: String { unicode ? "→" : "->" }
+    /// Before a fan-out item that is not the last.
     public var treeBranch: String { unicode ? "├ " : "|-" }
+    /// Before a fan-out's last item.
     public var treeLast: String { unicode ? "└ " : "`-" }
+    /// A fan-out step whose items are hidden.
     public var collapsed: String { unicode ? "▸" : "+" }
+    /// A fan-out step whose items are listed.
     public var expanded: String { unicode ? "▾" : "-" }
 }
 

@@ -9,20 +9,25 @@ import MLPStore
 /// of the same name and pipeline whose run then succeeded. Its gate showed the same metrics,
 /// so the two sets are compared key by key.
 public final class ApprovalsView: TUIView {
+    /// The released model a gate is compared with: its approval and its run.
     public struct Champion: Equatable {
         public var approval: ApprovalRecord
         public var run: RunRecord
     }
 
+    /// Whether decided gates are listed too.
     public private(set) var showDecided = false
+    /// The gates listed: waiting ones oldest first, or with ``showDecided`` all of them newest first.
     public private(set) var approvals: [ApprovalRecord] = []
     /// The selected gate's run.
     public private(set) var run: RunRecord?
+    /// The selected gate's champion, if there is one.
     public private(set) var champion: Champion?
     var cursor = ListCursor()
     var listRows = 1
     private var selectedID: Int64?
 
+    /// The queue of waiting gates.
     public init() {}
 
     public var title: String { showDecided ? "Approvals (all \(approvals.count))" : "Approvals (\(approvals.count) waiting)" }
@@ -38,6 +43,7 @@ public final class ApprovalsView: TUIView {
          KeyHint("d", "also list gates already decided"), KeyHint("esc h", "back")]
     }
 
+    /// The gate under the selection.
     public var selected: ApprovalRecord? { approvals.indices.contains(cursor.selected) ? approvals[cursor.selected] : nil }
 
     public func reload(_ context: TUIContext, rows: Int) throws {

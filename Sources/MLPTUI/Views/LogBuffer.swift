@@ -5,14 +5,18 @@ import Foundation
 /// Each poll reads only the bytes added since the last one; a partial last line waits for its
 /// end. Lines from stderr are marked. A very large log starts at its last ``maxInitialBytes``.
 public struct LogBuffer: Sendable {
+    /// One line of a log, and whether it came from stderr.
     public struct Line: Equatable, Sendable {
         public var text: String
         public var isError: Bool
     }
 
+    /// How much of a file the first read takes at most: its last 2 MiB.
     public static let maxInitialBytes: UInt64 = 2 << 20
+    /// Lines kept at most; older ones are dropped.
     public static let maxLines = 200_000
 
+    /// Every complete line read so far, in the order read.
     public private(set) var lines: [Line] = []
     /// Whether the start of a large file was skipped.
     public private(set) var truncated = false
@@ -21,6 +25,7 @@ public struct LogBuffer: Sendable {
     /// Files read from the middle, whose first (cut) line is dropped.
     private var cut: Set<String> = []
 
+    /// An empty buffer.
     public init() {}
 
     /// Reads what was added to `path` since the last call; returns whether lines were added.

@@ -4,19 +4,28 @@ import MLPStore
 
 /// A step's log: the tail of its stdout and stderr, following as they grow, with scrolling and search.
 public final class LogView: TUIView {
+    /// Which of the step's output files are shown.
     public enum Streams: String { case both = "stdout+stderr", stdout, stderr }
 
+    /// The run the step belongs to.
     public let runID: String
+    /// The step (or fan-out item) whose log this is.
     public let stepID: Int64
+    /// `train` or `shard[3]`.
     public let stepName: String
+    /// The step as last fetched.
     public private(set) var step: StepRecord?
+    /// The step's attempts, oldest first.
     public private(set) var attempts: [AttemptRecord] = []
     /// The attempt shown; nil for the latest.
     public private(set) var attemptNumber: Int?
+    /// The shown attempt's output read so far.
     public private(set) var buffer = LogBuffer()
     /// Whether the view sticks to the end as the log grows.
     public private(set) var following = true
+    /// Which streams are shown.
     public private(set) var streams: Streams = .both
+    /// The last search (`/`), matched case-insensitively.
     public private(set) var search: String?
     /// The first line on screen, in ``visible``.
     public private(set) var top = 0
@@ -24,6 +33,7 @@ public final class LogView: TUIView {
     private var visibleCache: [LogBuffer.Line]?
     var textRows = 1
 
+    /// The log of one step of a run, following its latest attempt.
     public init(runID: String, stepID: Int64, stepName: String) {
         self.runID = runID
         self.stepID = stepID

@@ -9,29 +9,39 @@ import MLPStore
 public final class RunView: TUIView {
     /// One line of the step tree.
     public struct Row: Equatable {
+        /// The step or fan-out item.
         public var step: StepRecord
         /// 0 for a step, 1 for an item of a fan-out.
         public var depth: Int
         /// For a fan-out parent: items done and items in all.
         public var done: Int?
         public var items: Int?
+        /// Whether this is the last item of its fan-out (drawn with a closing branch).
         public var isLast: Bool
         /// How many steps deep the step is in the DAG (0: it needs nothing).
         public var level = 0
     }
 
+    /// What the lower pane shows: the selected step, or the run's params, metrics and artifacts.
     public enum Pane: String { case step, run }
 
+    /// The run shown.
     public let runID: String
+    /// The run as last fetched; nil when it is not in the store.
     public private(set) var run: RunRecord?
+    /// Every step row of the run (fan-out parents and items), in id order.
     public private(set) var steps: [StepRecord] = []
+    /// The run's params.
     public private(set) var params: [ParamRecord] = []
+    /// Final metrics (no series points).
     public private(set) var metrics: [MetricRecord] = []
+    /// The lines of the step tree, as drawn.
     public private(set) var rows: [Row] = []
     /// The selected step's attempts.
     public private(set) var attempts: [AttemptRecord] = []
     /// Fan-out steps whose items are listed.
     public private(set) var expanded: Set<String> = []
+    /// What the lower pane shows.
     public private(set) var pane: Pane = .step
     var cursor = ListCursor()
     var listRows = 1
@@ -40,6 +50,7 @@ public final class RunView: TUIView {
     public private(set) var upstream: [String: [String]] = [:]
     private var readDependencies = false
 
+    /// The view of one run.
     public init(runID: String) { self.runID = runID }
 
     public var title: String { "Run \(runID)" }
@@ -56,6 +67,7 @@ public final class RunView: TUIView {
          KeyHint("esc h", "back to the runs")]
     }
 
+    /// The line of the tree under the selection.
     public var selectedRow: Row? { rows.indices.contains(cursor.selected) ? rows[cursor.selected] : nil }
 
     public func reload(_ context: TUIContext, rows height: Int) throws {

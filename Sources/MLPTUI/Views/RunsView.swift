@@ -8,18 +8,22 @@ import MLPStore
 /// ``RunQuery/offset``), so a store with many thousands of runs opens as fast as one with ten,
 /// and moving the selection fetches again only when the screen leaves the window.
 public final class RunsView: TUIView {
+    /// The status filter (nil: every status).
     public private(set) var status: RunStatus?
+    /// The pipeline filter (nil: every pipeline).
     public private(set) var pipeline: String?
     /// Runs matching the filters.
     public private(set) var total = 0
     /// The runs fetched: the screen and a screen above and below it, starting at ``pageOffset``.
     public private(set) var page: [RunSummary] = []
+    /// The position of ``page``'s first run in the whole list.
     public private(set) var pageOffset = 0
     var cursor = ListCursor()
     var listRows = 1
     /// The filters the count was taken with, to tell new runs from a new filter.
     private var countedFilter: String?
 
+    /// A runs list, optionally filtered from the start.
     public init(status: RunStatus? = nil, pipeline: String? = nil) {
         self.status = status
         self.pipeline = pipeline
@@ -48,6 +52,7 @@ public final class RunsView: TUIView {
         return page.indices.contains(index) ? page[index] : nil
     }
 
+    /// The selected run's position in the whole list.
     public var selectedIndex: Int { cursor.selected }
 
     private var filterKey: String { "\(status?.rawValue ?? "")|\(pipeline ?? "")" }
