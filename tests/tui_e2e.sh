@@ -4,10 +4,11 @@
 #
 #   tests/tui_e2e.sh PATH/TO/mlp
 #
-# Scenarios: open a run; follow a log while the step writes; approve a waiting gate with a
-# comment and see the run finish; reject another and see it stop; resize the window (80x24
-# and large); quit with `q`, Ctrl-C and a crash (SIGSEGV), each time with the terminal restored;
-# NO_COLOR. Builds nothing itself.
+# Scenarios: open a run; follow a log while the step writes, and search it; approve a waiting
+# gate with a comment and see the run finish; reject another and see it stop; approve the gate
+# of a detached run (no process drives it) and see the TUI resume it; filter the runs; resize
+# the window (80x24 and large); `?`; quit with `q`, Ctrl-C and a crash (SIGSEGV), each time with
+# the terminal restored; NO_COLOR. Builds nothing itself; about 10-25 s.
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 PATH/TO/mlp" >&2; exit 2; }
@@ -117,11 +118,13 @@ YAML
 # Run A waits for the marker inside `train`, then at the gate; run B goes straight to the gate.
 (cd "$PROJECT" && exec "$MLP" run --no-cache --param "marker=$WORK/go" > "$WORK/a.out" 2>&1) &
 PIDS+=($!); PID_A=$!
-for _ in $(seq 100); do "$MLP" runs -C "$PROJECT" --json 2>/dev/null | grep -q '"id"' && break; sleep 0.1; done
+deadline=$((SECONDS + 20))
+until "$MLP" runs -C "$PROJECT" --json 2>/dev/null | grep -q '"id"' || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.1; done
 RUN_A=$("$MLP" show latest -C "$PROJECT" --json | json_field 'd["run"]["id"]')
 (cd "$PROJECT" && exec "$MLP" run --no-cache > "$WORK/b.out" 2>&1) &
 PIDS+=($!); PID_B=$!
-for _ in $(seq 100); do
+deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$deadline" ]; do
     RUN_B=$("$MLP" show latest -C "$PROJECT" --json | json_field 'd["run"]["id"]')
     [ "$RUN_B" != "$RUN_A" ] && break
     sleep 0.1
@@ -152,6 +155,14 @@ wait_for "following"
 touch "$WORK/go"
 wait_for "^marker seen: epoch 2 done"
 ok "log view followed the step's output as it grew"
+keys /
+wait_for "^search: "
+keys -l "epoch 2"
+keys Enter
+wait_for "paused \\(G follows\\) · /epoch 2"
+keys G
+wait_for "· following · /epoch 2"
+ok "log search, and G follows again"
 
 # Back to the run: the gate waits.
 keys Escape
@@ -191,11 +202,45 @@ wait_exit "$PID_B" 30
 "$MLP" approvals --all --json -C "$PROJECT" | json_field "[a for a in d if a['run']=='$RUN_B'][0]['comment']" | grep -qx "auc below the bar" || fail "reject comment not stored"
 ok "rejected B in the TUI: run B stopped (rejected), comment stored"
 
-# The runs view shows both outcomes (live refresh from the other processes).
+# A detached run stops at its gate with no process driving it: approving it in the TUI
+# starts a driver in the background, and the run finishes.
+"$MLP" run --detach --no-cache -C "$PROJECT" > "$WORK/c.out"
+RUN_C=$(sed -n 's/^started run \([^ ]*\) in the background.*/\1/p' "$WORK/c.out")
+[ -n "$RUN_C" ] || fail "no detached run: $(cat "$WORK/c.out")"
+wait_for "Approvals \\(1 waiting\\)" 20
+wait_for "─ gate of $RUN_C"
+keys a
+wait_for "approve gate of $RUN_C"
+keys -l "detached and approved"
+keys Enter
+wait_for "approved gate of run $RUN_C as e2e-tester; resuming the run in the background"
+deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$deadline" ]; do
+    [ "$("$MLP" show "$RUN_C" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] && break
+    sleep 0.2
+done
+[ "$("$MLP" show "$RUN_C" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] || fail "detached run C did not finish after its approval"
+ok "approved a detached run's gate: the TUI resumed it and it succeeded"
+
+# The runs view shows every outcome (live refresh from the other processes).
 keys R
 wait_for "✓ succeeded +$RUN_A"
 wait_for "✗ rejected +$RUN_B"
-ok "runs view refreshed: A succeeded, B rejected"
+wait_for "✓ succeeded +$RUN_C"
+ok "runs view refreshed: A and C succeeded, B rejected"
+
+# Filters: s cycles the status (all, running, waiting, succeeded, …); c clears.
+keys s s s
+wait_for "Runs \\(2\\)  status=succeeded"
+screen | grep -q "$RUN_B" && fail "the succeeded filter still lists rejected run B"
+keys c p
+wait_for "^pipeline \\(empty for all\\): "
+keys -l "no-such-pipeline"
+keys Enter
+wait_for "no runs match the filters"
+keys c
+wait_for "Runs \\(3\\)"
+ok "status and pipeline filters"
 
 # --- resize ------------------------------------------------------------------------------------
 check_layout() {
@@ -204,7 +249,7 @@ check_layout() {
     sleep 0.6
     lines=$(screen | wc -l)
     [ "$lines" -eq "$height" ] || fail "${width}x${height}: the pane shows $lines lines"
-    screen | head -1 | grep -q "mlp · Runs (2)" || fail "${width}x${height}: no title bar on the first line"
+    screen | head -1 | grep -q "mlp · Runs (3)" || fail "${width}x${height}: no title bar on the first line"
     screen | tail -1 | grep -q "? help" || fail "${width}x${height}: no help bar on the last line"
     screen | grep -q "$RUN_A" || fail "${width}x${height}: run A is not listed"
     [ "$(screen | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le "$width" ] || fail "${width}x${height}: a line is wider than the window"
