@@ -40,6 +40,26 @@ import Testing
         #expect(rejected.status == .rejected && rejected.comment == "auc too low")
     }
 
+    @Test func theRunViewDecidesASelectedGate() throws {
+        let fixture = try Fixture()
+        try fixture.addWaitingRun(id: "r1", createdAt: 100, shown: #"{"auc":0.93}"#)
+        let context = fixture.context()
+        let view = RunView(runID: "r1")
+        try view.reload(context, rows: 21)
+        _ = view.handle(.down, context: context)
+        try view.reload(context, rows: 21)
+        var canvas = Canvas(width: 80, height: 22)
+        view.draw(&canvas, in: Rect(row: 1, col: 0, width: 80, height: 21), context: context)
+        #expect(canvas.text.contains("shows: auc=0.93"))
+        guard case .prompt(let prompt) = view.handle(.character("r"), context: context) else {
+            Issue.record("r on a waiting gate should ask for a comment")
+            return
+        }
+        _ = prompt.submit("not yet", context)
+        let stored = try #require(try fixture.store.approval(runID: "r1", step: "gate"))
+        #expect(stored.status == .rejected && stored.comment == "not yet" && stored.decidedBy == "tester")
+    }
+
     @Test func comparesWithTheChampion() throws {
         let fixture = try Fixture()
         try fixture.addWaitingRun(id: "old", createdAt: 100, shown: #"{"auc":0.90,"loss":0.3}"#)

@@ -146,7 +146,8 @@ public final class TUIApp {
         }
         // Title bar: where you are.
         canvas.fill(row: 0, style: .bar)
-        let path = stack.map(\.title).joined(separator: " › ")
+        // Views under the top one are not refreshed: their titles lose their counts.
+        let path = (stack.dropLast().map { $0.title.components(separatedBy: " (")[0] } + [top.title]).joined(separator: " › ")
         let used = canvas.put(" mlp · ", row: 0, col: 0, style: Style(.plain, bold: true, reverse: true))
         canvas.put(path, row: 0, col: used, style: .bar, limit: width - used - 10)
         canvas.put(Cells.right(TimeText.time(context.now()).suffix(8).description, 9), row: 0, col: width - 9, style: .bar)

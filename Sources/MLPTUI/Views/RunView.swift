@@ -39,6 +39,8 @@ public final class RunView: TUIView {
     public private(set) var rows: [Row] = []
     /// The selected step's attempts.
     public private(set) var attempts: [AttemptRecord] = []
+    /// The selected step's approval, when it is a gate that asked for one.
+    public private(set) var approval: ApprovalRecord?
     /// Fan-out steps whose items are listed.
     public private(set) var expanded: Set<String> = []
     /// What the lower pane shows.
@@ -64,6 +66,7 @@ public final class RunView: TUIView {
         [KeyHint("↑ ↓ j k", "select a step"), KeyHint("⏎ l", "follow the selected step's log"),
          KeyHint("space → ←", "show or hide a fan-out step's items"), KeyHint("e", "show every fan-out's items"),
          KeyHint("tab", "switch the lower pane: the step, or the run's params, metrics and artifacts"),
+         KeyHint("a r", "approve or reject the selected gate, with a comment"),
          KeyHint("esc h", "back to the runs")]
     }
 
@@ -85,6 +88,11 @@ public final class RunView: TUIView {
         cursor.clamp(count: rows.count, rows: listRows)
         selectedID = selectedRow?.step.id
         attempts = try selectedID.map { try context.store.attempts(stepID: $0) } ?? []
+        if let step = selectedRow?.step, step.kind == "approval" {
+            approval = try context.store.approval(runID: runID, step: step.name)
+        } else {
+            approval = nil
+        }
     }
 
     /// Steps in the order the pipeline lists them; items of expanded fan-outs under their parent.
@@ -157,6 +165,14 @@ public final class RunView: TUIView {
             let fanOuts = Set(rows.filter { $0.items != nil }.map(\.step.name))
             expanded = expanded == fanOuts ? [] : fanOuts
             return .reload
+        case .character("a"), .character("r"):
+            guard let gate = approval, selectedRow?.step.name == gate.step else { return .unhandled }
+            guard gate.status == .pending else { return .message("gate \(gate.step) is already \(gate.status.rawValue)") }
+            let approve = key == .character("a")
+            let verb = approve ? "approve" : "reject"
+            return .prompt(Prompt(label: "\(verb) \(gate.step) of \(gate.runID) — comment (⏎ \(verb)s, esc cancels): ") { text, context in
+                ApprovalsView.decide(gate, approve: approve, comment: text, context: context)
+            })
         case .tab, .backTab, .character("i"):
             pane = pane == .step ? .run : .step
             return .redraw
@@ -285,6 +301,16 @@ public final class RunView: TUIView {
             lines.append(("cache key \(key.prefix(16)) · not a hit", .muted))
         }
         if let error = step.error { lines.append(("error: \(error)", Style(.bad))) }
+        if let gate = approval, gate.step == step.name {
+            let shown = ValueText.fields(ValueText.parse(gate.shown)).map { "\($0.key)=\(ValueText.short($0.value))" }.joined(separator: "  ")
+            lines.append(("shows: " + (shown.isEmpty ? "nothing" : shown), .plain))
+            if gate.status == .pending {
+                lines.append(("waiting since \(TimeText.time(gate.requestedAt)) · a approves, r rejects (with a comment)", Style(.warn)))
+            } else {
+                lines.append(("\(gate.status.rawValue) by \(gate.decidedBy ?? "?") at \(TimeText.time(gate.decidedAt))" + (gate.comment.map { ": \($0)" } ?? ""),
+                              Style(gate.status == .approved ? .good : .bad)))
+            }
+        }
         if let item = step.item { lines.append(("item: \(ValueText.short(ValueText.parse(item)))", .plain)) }
         for attempt in attempts.suffix(4) {
             var text = "attempt \(attempt.number): \(attempt.outcome.rawValue)"
