@@ -15,7 +15,7 @@ RUNS=${2:-10000}
 SOCKET="mlp-tui-perf-$$"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlp-tui-perf.XXXXXX")
 T() { tmux -L "$SOCKET" -f /dev/null "$@"; }
-trap 'T kill-server 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'T kill-server 2>/dev/null || true; sleep 0.3; rm -rf "$WORK" 2>/dev/null || true' EXIT
 
 mkdir -p "$WORK/project"
 cat > "$WORK/project/mlp.yaml" <<'YAML'
