@@ -65,6 +65,34 @@ import Testing
         #expect(app.message?.text.hasPrefix("approved gate of run r1") == true)
     }
 
+    @Test func aClickSelectsAndASecondOpens() throws {
+        let fixture = try Fixture()
+        for number in 0..<5 { try fixture.addRun(id: "r\(number)", createdAt: Double(100 + number)) }
+        let app = TUIApp(context: fixture.context())
+        app.resize(width: 80, height: 24)
+        // Screen row 0 is the title bar, row 1 the column headings, row 2 the newest run.
+        app.handle(.click(row: 4, col: 10))
+        #expect((app.top as? RunsView)?.selectedRun?.run.id == "r2")
+        app.handle(.click(row: 4, col: 10))
+        #expect((app.top as? RunView)?.runID == "r2")
+        app.handle(.wheelDown)
+        app.handle(.escape)
+        app.handle(.wheelDown)
+        #expect((app.top as? RunsView)?.selectedRun?.run.id == "r1")
+    }
+
+    @Test func resizingRefetchesForTheNewHeight() throws {
+        let fixture = try Fixture()
+        for number in 0..<100 { try fixture.addRun(id: String(format: "r%03d", number), createdAt: Double(number)) }
+        let app = TUIApp(context: fixture.context())
+        app.resize(width: 80, height: 24)
+        #expect(app.render(width: 80, height: 24).line(21).contains("r080"))
+        let large = app.render(width: 180, height: 50)
+        #expect(large.line(47).contains("r054"))
+        #expect(large.line(49).contains("? help"))
+        #expect(large.line(0).hasSuffix(TimeText.time(1_800_000_000).suffix(8)))
+    }
+
     @Test func tooSmallWindowSaysSo() throws {
         let fixture = try Fixture()
         let app = TUIApp(context: fixture.context())
