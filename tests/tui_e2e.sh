@@ -260,7 +260,7 @@ check_layout 180 50
 check_layout 100 30
 
 # Help page.
-keys ?
+keys '?'
 wait_for "Everywhere"
 keys x
 wait_for "STATUS +RUN"

@@ -198,9 +198,17 @@ public final class TUIApp {
         }
         section("Keys here (\(top.title))", top.keys)
         section("Everywhere", Self.globalKeys)
-        if line < area.bottom {
-            canvas.put("States: " + StepStatus.allCases.map { "\(context.glyphs.symbol($0)) \($0.rawValue)" }.joined(separator: "  "),
-                       row: line, col: area.col + 1, style: .muted, limit: area.width - 1)
+        // The states legend, wrapped to the width.
+        var text = "States:"
+        for status in StepStatus.allCases {
+            let entry = "\(context.glyphs.symbol(status)) \(status.rawValue)"
+            if text.count + 2 + entry.count > area.width - 2, line < area.bottom {
+                canvas.put(text, row: line, col: area.col + 1, style: .muted, limit: area.width - 1)
+                line += 1
+                text = "       "
+            }
+            text += "  " + entry
         }
+        if line < area.bottom { canvas.put(text, row: line, col: area.col + 1, style: .muted, limit: area.width - 1) }
     }
 }
