@@ -88,6 +88,13 @@ import Testing
         view.draw(&found, in: Rect(row: 1, col: 0, width: 80, height: 11), context: context)
         #expect(found.cell(row: 2, col: 0).style == .match)
 
+        // Long lines scroll sideways.
+        _ = view.handle(.character(">"), context: context)
+        var shifted = Canvas(width: 80, height: 12)
+        view.draw(&shifted, in: Rect(row: 1, col: 0, width: 80, height: 11), context: context)
+        #expect(shifted.line(1).contains("from column 17"))
+        _ = view.handle(.character("<"), context: context)
+
         // Streams.
         _ = view.handle(.character("t"), context: context)
         _ = view.handle(.character("t"), context: context)

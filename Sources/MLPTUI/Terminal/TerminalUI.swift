@@ -39,7 +39,9 @@ public enum TerminalUI {
                 if app.finished { break }
                 terminal.present(app.render(width: terminal.width, height: terminal.height), clearFirst: clear)
                 timings?.record("key \(key.name)", since: start)
-            } else if DispatchTime.now().uptimeNanoseconds >= lastRefresh + interval {
+            }
+            // Also between keys: holding a key down must not stop the live refresh.
+            if DispatchTime.now().uptimeNanoseconds >= lastRefresh + interval {
                 let start = DispatchTime.now().uptimeNanoseconds
                 app.refresh()
                 terminal.present(app.render(width: terminal.width, height: terminal.height), clearFirst: false)

@@ -27,6 +27,8 @@ public final class LogView: TUIView {
     public private(set) var streams: Streams = .both
     /// The last search (`/`), matched case-insensitively.
     public private(set) var search: String?
+    /// Columns scrolled off the left edge (`>` and `<`), for lines wider than the screen.
+    private(set) var column = 0
     /// The first line on screen, in ``visible``.
     public private(set) var top = 0
     private var bufferAttemptID: Int64?
@@ -52,6 +54,7 @@ public final class LogView: TUIView {
          KeyHint("g Home", "the first line"), KeyHint("G End", "the last line, and follow the log as it grows"),
          KeyHint("f", "follow on or off"), KeyHint("/", "search (case-insensitive)"), KeyHint("n N", "next, previous match"),
          KeyHint("t", "show stdout and stderr, stdout only, stderr only"), KeyHint("[ ]", "an earlier or later attempt"),
+         KeyHint("> <", "scroll right or left, for long lines"),
          KeyHint("esc h", "back to the run")]
     }
 
@@ -113,6 +116,10 @@ public final class LogView: TUIView {
         case .end, .character("G"):
             following = true
             clampTop()
+        case .character(">"):
+            column += 16
+        case .character("<"):
+            column = max(0, column - 16)
         case .character("f"):
             following.toggle()
             clampTop()
@@ -172,6 +179,7 @@ public final class LogView: TUIView {
             header += " · \(step.status.rawValue), no attempt yet"
         }
         header += " · \(streams.rawValue)"
+        if column > 0 { header += " · from column \(column + 1)" }
         let position = lines.isEmpty ? "empty" : "lines \(top + 1)-\(min(lines.count, top + textRows)) of \(lines.count)"
         header += " · \(position) · " + (following ? "following" : "paused (G follows)")
         if let search { header += " · /\(search)" }
@@ -196,13 +204,14 @@ public final class LogView: TUIView {
         }
         for (offset, line) in lines.dropFirst(top).prefix(textRows).enumerated() {
             let row = area.row + 1 + offset
-            canvas.put(line.text, row: row, col: area.col, style: line.isError ? Style(.bad) : .plain, limit: area.width)
+            let text = column > 0 ? String(line.text.dropFirst(column)) : line.text
+            canvas.put(text, row: row, col: area.col, style: line.isError ? Style(.bad) : .plain, limit: area.width)
             if let search, !search.isEmpty {
-                var from = line.text.startIndex
-                while let range = line.text.range(of: search, options: .caseInsensitive, range: from..<line.text.endIndex) {
-                    let start = line.text.distance(from: line.text.startIndex, to: range.lowerBound)
-                    let length = line.text.distance(from: range.lowerBound, to: range.upperBound)
-                    canvas.restyle(row: row, col: area.col + start, width: min(length, area.width - start), style: .match)
+                var from = text.startIndex
+                while let range = text.range(of: search, options: .caseInsensitive, range: from..<text.endIndex) {
+                    let start = text.distance(from: text.startIndex, to: range.lowerBound)
+                    let length = text.distance(from: range.lowerBound, to: range.upperBound)
+                    if start < area.width { canvas.restyle(row: row, col: area.col + start, width: min(length, area.width - start), style: .match) }
                     from = range.upperBound
                 }
             }
