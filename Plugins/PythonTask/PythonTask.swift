@@ -18,13 +18,15 @@ public struct PythonTask: TaskExecutor {
                 .init("code", [.string], summary: "inline Python code"),
                 .init("python", [.string], summary: "the interpreter (default $MLP_PYTHON or python3)"),
                 .init("args", [.json, .string], summary: "extra command-line arguments"),
+                .init("files", [.json, .string], summary: "more project files (helper modules, data read by path) whose content joins the cache key"),
             ],
             acceptsExtraInputs: true, userDeclaresOutputs: true, requiresOneOf: ["script", "code"])
     }
 
     public func codeFiles(for config: [String: PortValue]) -> [String] {
-        if case .string(let script) = config["script"] { return [script] }
-        return []
+        var files: [String] = []
+        if case .string(let script) = config["script"] { files.append(script) }
+        return files + ProjectFiles.list(config["files"])
     }
 
     func arguments(_ request: TaskRequest) -> [String] {

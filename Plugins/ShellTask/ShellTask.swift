@@ -17,13 +17,15 @@ public struct ShellTask: TaskExecutor {
                 .init("run", [.string], summary: "the command line, run with sh -c"),
                 .init("script", [.string, .file], summary: "a script file, relative to the project; its content joins the cache key"),
                 .init("shell", [.string], summary: "the interpreter (default /bin/sh)"),
+                .init("files", [.json, .string], summary: "more project files (helpers, data read by path) whose content joins the cache key"),
             ],
             acceptsExtraInputs: true, userDeclaresOutputs: true, requiresOneOf: ["run", "script"])
     }
 
     public func codeFiles(for config: [String: PortValue]) -> [String] {
-        if case .string(let script) = config["script"] { return [script] }
-        return []
+        var files: [String] = []
+        if case .string(let script) = config["script"] { files.append(script) }
+        return files + ProjectFiles.list(config["files"])
     }
 
     /// The command line for a request.

@@ -12,7 +12,8 @@ public struct MLPCommandLine: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Templates.self, Validate.self, Run.self, Runs.self, Show.self, Logs.self,
-            Approvals.self, Approve.self, Reject.self, Resume.self, Cancel.self, Artifacts.self, Lineage.self, Tui.self,
+            Approvals.self, Approve.self, Reject.self, Resume.self, Cancel.self, Artifacts.self, Lineage.self,
+            Metrics.self, Compare.self, Plot.self, Tui.self,
         ]
     )
 

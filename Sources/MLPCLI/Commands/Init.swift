@@ -31,12 +31,23 @@ extension MLPCommandLine {
             }
             try fileManager.createDirectory(atPath: name, withIntermediateDirectories: true)
             let files = try library.copy(template: source, to: name)
+            try renamePipeline(in: "\(name)/mlp.yaml", to: URL(fileURLWithPath: name).lastPathComponent)
             let ignore = "\(name)/.gitignore"
             if !fileManager.fileExists(atPath: ignore) {
                 try ".mlp/\n__pycache__/\n".write(toFile: ignore, atomically: true, encoding: .utf8)
             }
             print("created \(name) from template \(template) (\(files) files)")
             print("next:\n  cd \(name)\n  mlp validate\n  mlp run")
+        }
+
+        /// Gives the new project's pipeline the project's name (the first top-level `name:` line).
+        func renamePipeline(in path: String, to projectName: String) throws {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+            var lines = text.components(separatedBy: "\n")
+            guard let index = lines.firstIndex(where: { $0.hasPrefix("name:") }) else { return }
+            let safe = projectName.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+            lines[index] = "name: " + (safe ? projectName : "\"\(projectName.replacingOccurrences(of: "\"", with: ""))\"")
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
     }
 }

@@ -20,6 +20,8 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
     private var running: [String: Date] = [:]
     private var timer: DispatchSourceTimer?
     private var liveLineShown = false
+    /// Dim the live line unless NO_COLOR is set.
+    private let colour = ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
     /// - Parameter toStandardError: write to stderr (used with --json, which owns stdout).
     init(store: any MetadataStore, toStandardError: Bool) {
@@ -31,8 +33,9 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
 
     deinit { timer?.cancel() }
 
+    /// Writes without ever stopping the run: a closed pipe (`mlp run | head`) only loses the text.
     private func write(_ text: String) {
-        output.write(Data(text.utf8))
+        try? output.write(contentsOf: Data(text.utf8))
     }
 
     /// Prints a line above the live status line.
@@ -51,7 +54,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         let elapsed = Format.duration(Date().timeIntervalSince(started))
         var text = "  [\(finished)/\(max(total, finished))]\(doing) · \(elapsed)"
         if text.count > 100 { text = String(text.prefix(99)) + "…" }
-        write("\r\u{1B}[K\u{1B}[2m\(text)\u{1B}[0m")
+        write(colour ? "\r\u{1B}[K\u{1B}[2m\(text)\u{1B}[0m" : "\r\u{1B}[K\(text)")
         liveLineShown = true
     }
 
@@ -124,6 +127,10 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         case .finished(let run):
             timer?.cancel()
             timer = nil
+            // No live line after the summary.
+            if liveLineShown { write("\r\u{1B}[K") }
+            liveLineShown = false
+            runID = ""
             let elapsed = Format.duration(Date().timeIntervalSince(started))
             let counts = "\(ran) ran, \(cached) cached"
             switch run.status {

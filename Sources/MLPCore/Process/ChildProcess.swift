@@ -41,8 +41,6 @@ public final class ChildProcess: @unchecked Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
 
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        // No O_CLOEXEC here: glibc opens these as fd 1 and 2 themselves, and close-on-exec would
-        // leave the child with no stdout or stderr.
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let chdirResult = addChdir(&actions, directory)
@@ -167,6 +165,40 @@ public final class ChildProcess: @unchecked Sendable {
         guard pgid > 1 else { return }
         if let expected = startTicks, let actual = processStartTicks(pgid), actual != expected { return }
         _ = kill(-pgid, SIGKILL)
+    }
+
+    /// Kills the process group of every process whose environment holds `marker` (`NAME=value`).
+    ///
+    /// The fallback for processes whose handle was never stored (their driver died between
+    /// starting them and recording it). Linux only; elsewhere it does nothing. Returns how many
+    /// processes matched.
+    @discardableResult
+    public static func terminateProcesses(withEnvironment marker: String) -> Int {
+        #if os(Linux)
+        let own = getpid()
+        var matched = 0
+        let needle = Array(marker.utf8) + [0]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), pid != own,
+                  let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+            let bytes = [UInt8](environ)
+            var start = 0
+            var found = false
+            while start < bytes.count, !found {
+                let end = bytes[start...].firstIndex(of: 0) ?? bytes.count
+                found = Array(bytes[start..<end]) + [0] == needle
+                start = end + 1
+            }
+            if found {
+                matched += 1
+                let group = getpgid(pid)
+                _ = group > 1 && group != getpgrp() ? kill(-group, SIGKILL) : kill(pid, SIGKILL)
+            }
+        }
+        return matched
+        #else
+        return 0
+        #endif
     }
 
     /// The start time of a process in clock ticks since boot (Linux), or nil where unknown.

@@ -98,6 +98,15 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Parses JSON text.
     public init(parsing text: String) throws {
+        // Fan-out items are mostly small integers; skip the decoder for them.
+        if let integer = Int(text), abs(integer) < 1 << 53 {
+            self = .number(Double(integer))
+            return
+        }
+        if text == "{}" {
+            self = .object([:])
+            return
+        }
         self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 }

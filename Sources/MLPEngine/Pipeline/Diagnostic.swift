@@ -48,22 +48,35 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The closest candidate to a misspelt name, if one is close enough to suggest.
+///
+/// Distance is optimal string alignment: an insertion, deletion, substitution or swap of two
+/// neighbouring letters each cost one, so `modle` suggests `model`.
 func suggestion(for name: String, among candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
+        var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { table[i][0] = i }
+        for j in 0...b.count { table[0][j] = j }
         for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+                }
             }
-            previous = current
         }
-        return previous[b.count]
+        return table[a.count][b.count]
     }
-    let scored = candidates.map { ($0, distance(Array(name), Array($0))) }.filter { $0.1 <= max(1, name.count / 3) }
+    let limit = max(1, min(3, name.count / 3))
+    let scored = candidates.map { ($0, distance(Array(name.lowercased()), Array($0.lowercased()))) }.filter { $0.1 <= limit }
     return scored.min { $0.1 < $1.1 }?.0
+}
+
+/// "; did you mean 'x'?" when a candidate is close, else "".
+func didYouMean(_ name: String, among candidates: [String]) -> String {
+    suggestion(for: name, among: candidates).map { "; did you mean '\($0)'?" } ?? ""
 }
 
 /// "one of: a, b, c" or "nothing".

@@ -58,8 +58,8 @@ public struct PipelineChecker {
         for step in spec.steps {
             guard let descriptor = descriptor(uses: step.uses) else {
                 if !step.uses.isEmpty {
-                    let hint = suggestion(for: step.uses, among: knownKinds).map { "did you mean '\($0)'? " } ?? ""
-                    diagnostics.append(Diagnostic(step.usesLocation, "unknown step kind '\(step.uses)'; \(hint)", expected: oneOf(knownKinds)))
+                    let hint = didYouMean(step.uses, among: knownKinds)
+                    diagnostics.append(Diagnostic(step.usesLocation, "unknown step kind '\(step.uses)'\(hint)", expected: oneOf(knownKinds)))
                 }
                 diagnostics += checkReferences(step, spec: spec, stepNames: stepNames)
                 continue
@@ -78,8 +78,8 @@ public struct PipelineChecker {
                     }
                 } else if !descriptor.acceptsExtraInputs {
                     let names = descriptor.inputs.map(\.name)
-                    let hint = suggestion(for: entry.key, among: names).map { "did you mean '\($0)'? " } ?? ""
-                    diagnostics.append(Diagnostic(entry.location, "step kind '\(step.uses)' has no input '\(entry.key)'; \(hint)", expected: oneOf(names)))
+                    let hint = didYouMean(entry.key, among: names)
+                    diagnostics.append(Diagnostic(entry.location, "step kind '\(step.uses)' has no input '\(entry.key)'\(hint)", expected: oneOf(names)))
                 }
             }
             for input in descriptor.inputs where input.required && step.input(input.name) == nil {
@@ -105,8 +105,8 @@ public struct PipelineChecker {
             switch reference.target {
             case .stepOutput(let name, let output):
                 guard let target = spec.step(name) else {
-                    let hint = suggestion(for: name, among: stepNames).map { "did you mean '\($0)'? " } ?? ""
-                    diagnostics.append(Diagnostic(reference.location, "unknown step '\(name)'; \(hint)", expected: oneOf(stepNames)))
+                    let hint = didYouMean(name, among: stepNames)
+                    diagnostics.append(Diagnostic(reference.location, "unknown step '\(name)'\(hint)", expected: oneOf(stepNames)))
                     continue
                 }
                 if name == step.name {
@@ -115,14 +115,14 @@ public struct PipelineChecker {
                 }
                 let offered = outputs(of: target)
                 if offered[output] == nil, descriptor(uses: target.uses) != nil {
-                    let hint = suggestion(for: output, among: Array(offered.keys)).map { "did you mean '\($0)'? " } ?? ""
-                    diagnostics.append(Diagnostic(reference.location, "step '\(name)' has no output '\(output)'; \(hint)", expected: oneOf(Array(offered.keys))))
+                    let hint = didYouMean(output, among: Array(offered.keys))
+                    diagnostics.append(Diagnostic(reference.location, "step '\(name)' has no output '\(output)'\(hint)", expected: oneOf(Array(offered.keys))))
                 }
             case .param(let name):
                 if spec.param(name) == nil {
                     let names = spec.params.map(\.name)
-                    let hint = suggestion(for: name, among: names).map { "did you mean '\($0)'? " } ?? ""
-                    diagnostics.append(Diagnostic(reference.location, "unknown param '\(name)'; \(hint)", expected: oneOf(names)))
+                    let hint = didYouMean(name, among: names)
+                    diagnostics.append(Diagnostic(reference.location, "unknown param '\(name)'\(hint)", expected: oneOf(names)))
                 }
             case .item, .index:
                 if step.foreach == nil {
@@ -134,8 +134,8 @@ public struct PipelineChecker {
         }
         for need in step.needs {
             if spec.step(need.name) == nil {
-                let hint = suggestion(for: need.name, among: stepNames).map { "did you mean '\($0)'? " } ?? ""
-                diagnostics.append(Diagnostic(need.location, "'needs' names an unknown step '\(need.name)'; \(hint)", expected: oneOf(stepNames)))
+                let hint = didYouMean(need.name, among: stepNames)
+                diagnostics.append(Diagnostic(need.location, "'needs' names an unknown step '\(need.name)'\(hint)", expected: oneOf(stepNames)))
             } else if need.name == step.name {
                 diagnostics.append(Diagnostic(need.location, "step '\(step.name)' needs itself"))
             }
@@ -150,8 +150,8 @@ public struct PipelineChecker {
             do {
                 _ = try ApprovalRule(parsing: text)
             } catch let error as ApprovalRule.SyntaxError {
-                var at = located.location
-                at.column += located.key.count + 2 + error.offset
+                var at = located.valueLocation
+                at.column += error.offset
                 diagnostics.append(Diagnostic(at, "auto_approve_if: \(error.message)", expected: "a rule such as \"auc >= 0.9 and log_loss < 0.4\""))
             } catch {}
         }
@@ -222,7 +222,7 @@ public struct PipelineChecker {
             guard let step = spec.step(name) else { return }
             state[name] = 1
             stack.append(name)
-            for dependency in step.dependencies where spec.step(dependency) != nil {
+            for dependency in step.dependencies where dependency != name && spec.step(dependency) != nil {
                 if state[dependency] == 1 {
                     let start = stack.lastIndex(of: dependency)!
                     let cycle = Array(stack[start...]) + [dependency]

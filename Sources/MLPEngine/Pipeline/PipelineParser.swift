@@ -33,6 +33,13 @@ public struct PipelineParser {
         return SourceLocation(file: file, line: mark.line, column: mark.column)
     }
 
+    /// Where a scalar's text starts (after its opening quote).
+    func contentLocation(_ node: Node) -> SourceLocation {
+        var at = location(node)
+        if let style = node.scalar?.style, style == .singleQuoted || style == .doubleQuoted { at.column += 1 }
+        return at
+    }
+
     mutating func error(_ node: Node?, _ message: String, expected: String? = nil) {
         diagnostics.append(Diagnostic(location(node), message, expected: expected))
     }
@@ -106,8 +113,8 @@ public struct PipelineParser {
                 continue
             }
             if !allowed.contains(key) {
-                let hint = suggestion(for: key, among: allowed).map { "did you mean '\($0)'? " } ?? ""
-                error(keyNode, "unknown \(what) '\(key)'; \(hint)", expected: oneOf(allowed))
+                let hint = didYouMean(key, among: allowed)
+                error(keyNode, "unknown \(what) '\(key)'\(hint)", expected: oneOf(allowed))
             }
         }
     }
@@ -209,12 +216,12 @@ public struct PipelineParser {
         } else {
             error(keyNode, "step '\(name)' has no 'uses:'", expected: "the kind of step, such as shell or python")
         }
-        var with: [(key: String, value: ValueExpr, location: SourceLocation)] = []
+        var with: [(key: String, value: ValueExpr, location: SourceLocation, valueLocation: SourceLocation)] = []
         if let withNode = fields["with"] {
             if let mapping = withNode.mapping {
                 for (key, value) in mapping {
                     guard let keyText = key.scalar?.string else { continue }
-                    with.append((keyText, parseValue(value), location(key)))
+                    with.append((keyText, parseValue(value), location(key), contentLocation(value)))
                 }
             } else {
                 error(withNode, "'with' must be a mapping of input name to value")
@@ -230,8 +237,10 @@ public struct PipelineParser {
                         outputs.append(OutputSpec(name: outputName, type: type, location: location(key)))
                     } else {
                         let raw = typeNode.scalar?.string ?? "?"
-                        let hint = suggestion(for: raw, among: PortType.allCases.map(\.rawValue)).map { "did you mean '\($0)'? " } ?? ""
-                        error(typeNode, "output '\(outputName)' has an unknown type '\(raw)'; \(hint)", expected: "one of: \(PortType.allNames)")
+                        let hint = didYouMean(raw, among: PortType.allCases.map(\.rawValue))
+                        error(typeNode, "output '\(outputName)' has an unknown type '\(raw)'\(hint)", expected: "one of: \(PortType.allNames)")
+                        // Keep the output (as json) so references to it do not report a second, cascading error.
+                        outputs.append(OutputSpec(name: outputName, type: .json, location: location(key)))
                     }
                 }
             } else {

@@ -98,8 +98,8 @@ public struct StepSpec: Hashable, Sendable {
     public var location: SourceLocation
     public var uses: String
     public var usesLocation: SourceLocation
-    /// The `with:` block in file order.
-    public var with: [(key: String, value: ValueExpr, location: SourceLocation)]
+    /// The `with:` block in file order; `valueLocation` is where the value's text starts.
+    public var with: [(key: String, value: ValueExpr, location: SourceLocation, valueLocation: SourceLocation)]
     public var outputs: [OutputSpec]
     public var needs: [(name: String, location: SourceLocation)]
     public var foreach: ForeachSpec?

@@ -61,7 +61,7 @@ public struct CacheKey: Sendable {
                 return value.count > 40 ? String(value.prefix(40)) + "…" : value
             }
             let what: String
-            if name.hasPrefix("code.") { what = "code file \(name.dropFirst(5)) changed" }
+            if name.hasPrefix("code.") { what = "file \(name.dropFirst(5)) changed" }
             else if name.hasPrefix("input.") { what = now?.hasPrefix("artifact:") == true ? "input artifact '\(name.dropFirst(6))' changed" : "input '\(name.dropFirst(6))' changed" }
             else if name.hasPrefix("env.") { what = "environment variable \(name.dropFirst(4)) changed" }
             else if name == "kind" { what = "step kind or its version changed" }

@@ -92,7 +92,8 @@ public final class Engine: @unchecked Sendable {
     public func createRun(_ options: RunOptions) throws -> RunRecord {
         let text = try pipelineText()
         let file = displayName(ofPipeline: project.pipelineFile)
-        let spec = try load(text: text, file: file, suppliedParams: Set(options.params.keys).union(Set<String>()))
+        // Param values are checked below, all at once, with what was typed.
+        let spec = try load(text: text, file: file)
         let params = try resolveParams(spec, supplied: options.params)
         let git = project.gitState()
         let id = makeRunID()
@@ -167,6 +168,8 @@ public final class Engine: @unchecked Sendable {
                 semaphore.wait()
             }
         }
+        // Steps started by a driver that died before it could store their handle.
+        ChildProcess.terminateProcesses(withEnvironment: "MLP_RUN_ID=\(runID)")
         artifacts.sweepTemporaryFiles()
     }
 }

@@ -121,7 +121,11 @@ final class RunDriver {
                 }
                 if cancelling == nil {
                     try advance()
-                    launch(into: &group)
+                    if try launch(into: &group) {
+                        // Let finished tasks and signals in before the next batch of in-process units.
+                        await Task.yield()
+                        continue
+                    }
                 }
                 if running == 0, cancelling != nil || queueHead == queue.count {
                     if cancelling != nil {
@@ -186,13 +190,26 @@ final class RunDriver {
         }
     }
 
-    func launch(into group: inout ThrowingTaskGroup<Event, Error>) {
-        while running < run.parallelism, queueHead < queue.count {
+    /// Starts queued units in order: process-backed ones while fewer than `parallelism` run, and
+    /// in-process built-ins right here (they only commit a state change), at most `inlineBudget`
+    /// of them per call so the loop still looks at cancellations and finished tasks.
+    /// Returns whether in-process work is left in the queue.
+    @discardableResult
+    func launch(into group: inout ThrowingTaskGroup<Event, Error>, inlineBudget: Int = 512) throws -> Bool {
+        var inlineLeft = inlineBudget
+        while queueHead < queue.count {
             let (state, index) = queue[queueHead]
+            let inProcess = StepRunner.isInProcess(state.spec.uses)
+            if inProcess ? inlineLeft == 0 : running >= run.parallelism { return inProcess }
             queueHead += 1
             let runner = self.runner
             do {
                 let job = try makeJob(state, index: index)
+                if inProcess {
+                    inlineLeft -= 1
+                    try absorb(runner.executeInProcess(job))
+                    continue
+                }
                 running += 1
                 group.addTask { .unit(await runner.execute(job)) }
             } catch {
@@ -205,6 +222,7 @@ final class RunDriver {
                 try? absorb(UnitResult(record: record, outputs: [:]))
             }
         }
+        return false
     }
 
     func resolver(for state: StepState, index: Int?) -> ValueResolver {

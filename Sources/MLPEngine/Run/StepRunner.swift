@@ -42,18 +42,63 @@ struct StepRunner: Sendable {
 
     func now() -> Double { Date().timeIntervalSince1970 }
 
-    func execute(_ job: UnitJob) async -> UnitResult {
+    /// Whether a unit runs inside mlp, synchronously, without an executor.
+    static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop }
+
+    /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution.
+    func keyed(_ job: UnitJob, executor: (any TaskExecutor)?) throws -> (StepRecord, UnitResult?) {
+        var step = job.record
+        let codeFiles = executor?.codeFiles(for: job.config) ?? []
+        let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
+                                       projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
+        step.cacheKey = key.key
+        step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
+        if job.useCache, job.spec.cache, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
+            return (step, try commitCached(step: step, from: hit.0, outputs: hit.1, job: job))
+        }
+        return (step, nil)
+    }
+
+    /// Runs an in-process built-in unit. It has no observable "running" phase: it changes state once.
+    func executeInProcess(_ job: UnitJob) -> UnitResult {
         var step = job.record
         do {
-            let executor = try resolveExecutor(job.spec.uses)
-            let codeFiles = executor?.codeFiles(for: job.config) ?? []
-            let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
-                                           projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
-            step.cacheKey = key.key
-            step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
-            if job.useCache, job.spec.cache, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
-                return try commitCached(step: step, from: hit.0, outputs: hit.1, job: job)
-            }
+            let (keyedStep, cached) = try keyed(job, executor: nil)
+            if let cached { return cached }
+            step = keyedStep
+            step.status = .succeeded
+            step.attempts = job.priorAttempts + 1
+            step.startedAt = step.startedAt ?? now()
+            step.finishedAt = now()
+            step.error = nil
+            step.outputs = "{}"
+            try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: [:])))
+            observer?.handle(.stepFinished(step))
+            return UnitResult(record: step, outputs: [:])
+        } catch {
+            return commitFailure(step, error)
+        }
+    }
+
+    func commitFailure(_ step: StepRecord, _ error: Error) -> UnitResult {
+        var step = step
+        step.status = .failed
+        step.error = "\(error)"
+        step.finishedAt = now()
+        _ = try? store.commit(StateChange(steps: [step]))
+        observer?.handle(.stepFinished(step))
+        return UnitResult(record: step, outputs: [:])
+    }
+
+    /// Runs a unit through its executor: attempts with retries, backoff and timeout.
+    func execute(_ job: UnitJob) async -> UnitResult {
+        if Self.isInProcess(job.spec.uses) { return executeInProcess(job) }
+        var step = job.record
+        do {
+            guard let executor = try resolveExecutor(job.spec.uses) else { return executeInProcess(job) }
+            let (keyedStep, cached) = try keyed(job, executor: executor)
+            if let cached { return cached }
+            step = keyedStep
             let lastAttempt = job.priorAttempts + job.spec.retry.retries + 1
             var attemptNumber = job.priorAttempts + 1
             while true {
@@ -63,19 +108,12 @@ struct StepRunner: Sendable {
                 step.error = nil
                 if step.startedAt == nil { step.startedAt = now() }
                 let directory = project.attemptDirectory(run: step.runID, step: step.name, index: step.index, attempt: attemptNumber)
-                let isProcess = executor != nil
                 var attempt = AttemptRecord(stepID: step.id!, number: attemptNumber, startedAt: now(),
-                                            stdoutPath: isProcess ? "\(directory)/stdout.log" : nil,
-                                            stderrPath: isProcess ? "\(directory)/stderr.log" : nil)
+                                            stdoutPath: "\(directory)/stdout.log", stderrPath: "\(directory)/stderr.log")
                 attempt = try store.commit(StateChange(steps: [step], attempt: attempt)).attempt!
                 observer?.handle(.stepStarted(step, attempt: attemptNumber))
 
-                let outcome: AttemptOutcome
-                if let executor {
-                    outcome = await runProcess(job, executor: executor, attempt: &attempt, directory: directory)
-                } else {
-                    outcome = .succeeded(outputs: [:], artifacts: [], metrics: [], exitCode: nil)
-                }
+                let outcome = await runProcess(job, executor: executor, attempt: &attempt, directory: directory)
                 attempt.finishedAt = now()
                 switch outcome {
                 case .succeeded(let outputs, let newArtifacts, let metrics, let exitCode):
@@ -113,12 +151,7 @@ struct StepRunner: Sendable {
                 }
             }
         } catch {
-            step.status = .failed
-            step.error = "\(error)"
-            step.finishedAt = now()
-            _ = try? store.commit(StateChange(steps: [step]))
-            observer?.handle(.stepFinished(step))
-            return UnitResult(record: step, outputs: [:])
+            return commitFailure(step, error)
         }
     }
 

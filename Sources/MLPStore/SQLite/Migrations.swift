@@ -53,9 +53,10 @@ enum Migrations {
                 t.column("item", .text)
                 t.column("childCount", .integer)
             }
-            // SQLite treats NULLs as distinct in UNIQUE, so parents and ordinary steps use -1 here.
-            try db.execute(sql: "CREATE UNIQUE INDEX steps_identity ON steps(runID, name, ifnull(\"index\", -1))")
-            try db.create(index: "steps_by_cache_key", on: "steps", columns: ["cacheKey", "status"])
+            // Plain columns only: an UPDATE then leaves an index alone unless one of its columns
+            // changes, which keeps the engine's per-step commits small.
+            try db.create(index: "steps_identity", on: "steps", columns: ["runID", "name", "index"], unique: true)
+            try db.create(index: "steps_by_cache_key", on: "steps", columns: ["cacheKey"])
             try db.create(table: "attempts") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("stepID", .integer).notNull().references("steps", onDelete: .cascade)

@@ -1,0 +1,134 @@
+"""Approval gates decided from another process, detached runs, cancellation."""
+import os
+import signal
+import time
+
+GATED = """
+name: gated
+params: {auc: {type: float, default: 0.5}}
+steps:
+  evaluate:
+    uses: shell
+    with: {run: 'echo "{\\"auc\\": $MLP_INPUT_AUC}" > "$MLP_OUTPUTS/metrics"', auc: "${{ params.auc }}"}
+    outputs: {metrics: metrics}
+  gate:
+    uses: approval
+    with: {show: "${{ steps.evaluate.outputs.metrics }}", auto_approve_if: "auc >= 0.9", message: "ship it?"}
+  deploy:
+    uses: shell
+    needs: [gate]
+    with: {run: 'echo deployed > deployed.txt'}
+"""
+
+
+def wait_pending(project):
+    return project.wait_for(lambda: project.json("approvals"), what="a pending gate")[0]
+
+
+def test_a_gate_approved_from_a_second_process_unblocks_the_first(project):
+    project.write("mlp.yaml", GATED)
+    runner = project.start("run")
+    pending = wait_pending(project)
+    assert pending["step"] == "gate" and pending["shown"] == {"auc": 0.5} and pending["rule"] == "auc >= 0.9"
+    assert runner.poll() is None, "mlp run should block at the gate"
+    decided_at = time.time()
+    out = project.mlp("approve", pending["run"], "gate", "--comment", "looks right", "--by", "ana").stdout
+    assert "approved gate gate" in out
+    stdout, stderr = runner.communicate(timeout=20)
+    waited = time.time() - decided_at
+    assert runner.returncode == 0, stdout + stderr
+    assert waited < 2.0, f"the blocked run took {waited:.2f}s to notice the decision"
+    assert "approved by ana: looks right" in stdout
+    assert (project.root / "deployed.txt").exists()
+    shown = project.json("show", pending["run"])
+    gate = next(s for s in shown["steps"] if s["name"] == "gate")
+    assert gate["status"] == "succeeded" and gate["outputs"]["by"] == "ana" and gate["outputs"]["comment"] == "looks right"
+    decided = project.json("approvals", "--all")[0]
+    assert decided["decided_by"] == "ana" and decided["decided_at"] >= decided["requested_at"]
+
+
+def test_a_rejection_from_a_second_process_stops_the_run(project):
+    project.write("mlp.yaml", GATED)
+    runner = project.start("run")
+    pending = wait_pending(project)
+    project.mlp("reject", pending["run"], "gate", "-m", "auc too low")
+    stdout, stderr = runner.communicate(timeout=20)
+    assert runner.returncode == 3, stdout + stderr
+    run = project.json("show", pending["run"])
+    assert run["run"]["status"] == "rejected"
+    assert {s["name"]: s["status"] for s in run["steps"]} == {"evaluate": "succeeded", "gate": "rejected", "deploy": "skipped"}
+    assert not (project.root / "deployed.txt").exists()
+    # A decision is final.
+    again = project.mlp("approve", pending["run"], "gate", check=False)
+    assert again.returncode != 0 and "already rejected" in again.stderr
+
+
+def test_auto_approve_if_decides_without_a_person_and_says_so(project):
+    project.write("mlp.yaml", GATED)
+    out = project.mlp("run", "--param", "auc=0.97").stdout
+    assert 'auto-approved — auto_approve_if "auc >= 0.9" held for {"auc":0.97}' in out
+
+
+def test_run_detach_returns_at_once_and_resume_picks_it_up(project):
+    project.write("mlp.yaml", GATED)
+    started = time.time()
+    result = project.mlp("run", "--detach", "--json")
+    assert time.time() - started < 2.0
+    run_id = __import__("json").loads(result.stdout)["id"]
+    # The background driver runs up to the gate and stops there.
+    project.wait_for(lambda: project.json("show", run_id)["run"]["status"] == "waiting", what="the detached run to reach its gate")
+    project.wait_for(lambda: "waiting for approval" in (project.root / ".mlp/runs" / run_id / "driver.log").read_text(), what="driver log")
+    time.sleep(0.3)
+    project.mlp("approve", run_id, "gate", "-m", "go")
+    out = project.mlp("resume", run_id).stdout
+    assert "resuming run" in out and "succeeded" in out
+    assert project.json("show", run_id)["run"]["status"] == "succeeded"
+
+
+def test_ctrl_c_cancels_cleanly_and_stops_the_whole_process_group(project):
+    project.write("mlp.yaml", """
+name: long
+steps:
+  long: {uses: shell, with: {run: '(sleep 3; touch leaked) & sleep 60'}}
+  next: {uses: noop, needs: [long]}
+""")
+    runner = project.start("run")
+    project.wait_for(lambda: (r := project.latest_run()) and r["steps"].get("running"), what="the step to start")
+    started = time.time()
+    runner.send_signal(signal.SIGINT)
+    stdout, stderr = runner.communicate(timeout=15)
+    assert runner.returncode == 130, stdout + stderr
+    assert time.time() - started < 5
+    assert "cancelling: interrupted (Ctrl-C)" in stdout
+    run = project.json("show", "latest")
+    assert run["run"]["status"] == "cancelled"
+    assert {s["name"]: s["status"] for s in run["steps"]} == {"long": "cancelled", "next": "cancelled"}
+    time.sleep(3.5)
+    assert not (project.root / "leaked").exists(), "a process of the cancelled step survived"
+
+
+def test_mlp_cancel_from_another_process(project):
+    project.write("mlp.yaml", "name: long\nsteps:\n  long: {uses: shell, with: {run: 'sleep 60'}}\n")
+    runner = project.start("run")
+    run = project.wait_for(lambda: (r := project.latest_run()) and r["steps"].get("running") and r, what="the step to start")
+    out = project.mlp("cancel", run["id"]).stdout
+    assert "cancelled" in out
+    runner.communicate(timeout=15)
+    assert runner.returncode == 130
+
+
+def test_logs_follow_a_step_while_it_writes(project):
+    project.write("mlp.yaml", """
+name: chatty
+steps:
+  chatty: {uses: shell, with: {run: 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.3; done; echo "warn" >&2'}}
+""")
+    runner = project.start("run")
+    run = project.wait_for(lambda: project.latest_run(), what="the run")
+    follower = project.start("logs", run["id"], "chatty", "-f")
+    stdout, stderr = follower.communicate(timeout=20)
+    runner.communicate(timeout=20)
+    assert follower.returncode == 0
+    assert stdout.splitlines() == [f"line {i}" for i in range(1, 6)]
+    assert "warn" in stderr
+    assert project.mlp("logs", run["id"], "chatty", "--stream", "stdout").stdout.count("line") == 5
