@@ -37,8 +37,11 @@ let package = Package(
                 exclude: ["README.md"],
                 sources: ["TemplateLibrary.swift"],
                 resources: [.copy("tabular-classification"), .copy("shell-basics")]),
+        // The terminal UI: views over the store, drawn through ncurses.
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"], exclude: ["README.md"]),
         .target(name: "MLPCLI", dependencies: [
-            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "MLPTemplates",
+            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "MLPTemplates", "MLPTUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
+        .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
     ],
     swiftLanguageModes: [.v5]
 )

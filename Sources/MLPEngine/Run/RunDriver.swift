@@ -108,6 +108,9 @@ final class RunDriver {
     func drive() async throws -> RunRecord {
         try setRunStatus(waitingGates.isEmpty ? .running : .waiting)
         observer?.handle(.started(run, resumed: resumed))
+        // Decisions made while no process drove the run; a driver that stops at gates would
+        // otherwise stop before its first poll.
+        try pollGates()
         try await withThrowingTaskGroup(of: Event.self) { group in
             var tickPending = false
             while true {
