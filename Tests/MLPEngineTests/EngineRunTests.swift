@@ -13,7 +13,11 @@ struct Sandbox {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-engine-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/steps", withIntermediateDirectories: true)
         try pipeline.write(toFile: root + "/mlp.yaml", atomically: true, encoding: .utf8)
-        for (name, content) in files { try content.write(toFile: "\(root)/\(name)", atomically: true, encoding: .utf8) }
+        for (name, content) in files {
+            let path = "\(root)/\(name)"
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try content.write(toFile: path, atomically: true, encoding: .utf8)
+        }
         engine = try Engine(project: Project(root: root), registry: try testRegistry())
     }
 

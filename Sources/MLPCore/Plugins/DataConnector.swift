@@ -26,7 +26,21 @@ public struct ConnectorResult: Sendable {
 }
 
 /// Reads data from somewhere (a CSV file, a database query, an HTTP download) into a dataset.
+///
+/// Connectors run inside mlp; a long read should check `Task.isCancelled` so a timeout or a
+/// cancel can stop it.
 public protocol DataConnector: Sendable {
     var descriptor: StepKindDescriptor { get }
+    /// Project files whose content joins the step's cache key (the file a `path` input names).
+    func sourceFiles(for config: [String: PortValue]) -> [String]
     func read(_ request: ConnectorRequest) async throws -> ConnectorResult
+}
+
+extension DataConnector {
+    /// By default, the project file named by a `path` input, plus any `files:`.
+    public func sourceFiles(for config: [String: PortValue]) -> [String] {
+        var files: [String] = []
+        if case .string(let path) = config["path"], !path.contains("://") { files.append(path) }
+        return files + ProjectFiles.list(config["files"])
+    }
 }

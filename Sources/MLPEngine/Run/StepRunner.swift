@@ -45,13 +45,56 @@ struct StepRunner: Sendable {
 
     func now() -> Double { Date().timeIntervalSince1970 }
 
+    /// What runs a unit's attempts.
+    enum Backend {
+        /// A process (or remote task) through a ``TaskExecutor``.
+        case executor(any TaskExecutor)
+        /// A ``DataConnector`` called inside mlp; writes the `data` output.
+        case connector(any DataConnector)
+        /// A ``Trainer`` called inside mlp; writes the `model` output.
+        case trainer(any Trainer)
+
+        /// Project files whose content joins the cache key.
+        func codeFiles(_ config: [String: PortValue]) -> [String] {
+            switch self {
+            case .executor(let executor): return executor.codeFiles(for: config)
+            case .connector(let connector): return connector.sourceFiles(for: config)
+            case .trainer: return ProjectFiles.list(config["files"])
+            }
+        }
+
+        /// Whether attempts run in a process that writes logs.
+        var writesLogs: Bool { if case .executor = self { return true } else { return false } }
+    }
+
+    /// The backend behind a `uses:` that is not an in-process built-in.
+    func resolveBackend(_ uses: String) throws -> Backend {
+        let parts = uses.split(separator: "/", maxSplits: 1).map(String.init)
+        if parts.count == 2 {
+            switch parts[0] {
+            case "connector":
+                guard let connector = registry.connector(named: parts[1]) else { throw ResolutionError(message: "no connector '\(parts[1])' in this build of mlp") }
+                return .connector(connector)
+            case "trainer":
+                guard let trainer = registry.trainer(named: parts[1]) else { throw ResolutionError(message: "no trainer '\(parts[1])' in this build of mlp") }
+                return .trainer(trainer)
+            default: break
+            }
+        }
+        let name = uses.hasPrefix("executor/") ? String(uses.dropFirst(9)) : uses
+        guard let executor = registry.executor(named: name) else {
+            throw ResolutionError(message: "no executor runs step kind '\(uses)' in this build of mlp")
+        }
+        return .executor(executor)
+    }
+
     /// Whether a unit runs inside mlp, synchronously, without an executor.
     static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop }
 
     /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution.
-    func keyed(_ job: UnitJob, executor: (any TaskExecutor)?) throws -> (StepRecord, UnitResult?) {
+    func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, UnitResult?) {
         var step = job.record
-        let codeFiles = executor?.codeFiles(for: job.config) ?? []
+        let codeFiles = backend?.codeFiles(job.config) ?? []
         let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
                                        projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
         step.cacheKey = key.key
@@ -66,7 +109,7 @@ struct StepRunner: Sendable {
     func executeInProcess(_ job: UnitJob) -> UnitResult {
         var step = job.record
         do {
-            let (keyedStep, cached) = try keyed(job, executor: nil)
+            let (keyedStep, cached) = try keyed(job, backend: nil)
             if let cached { return cached }
             step = keyedStep
             step.status = .succeeded
@@ -98,8 +141,8 @@ struct StepRunner: Sendable {
         if Self.isInProcess(job.spec.uses) { return executeInProcess(job) }
         var step = job.record
         do {
-            guard let executor = try resolveExecutor(job.spec.uses) else { return executeInProcess(job) }
-            let (keyedStep, cached) = try keyed(job, executor: executor)
+            let backend = try resolveBackend(job.spec.uses)
+            let (keyedStep, cached) = try keyed(job, backend: backend)
             if let cached { return cached }
             step = keyedStep
             let lastAttempt = job.priorAttempts + job.spec.retry.retries + 1
@@ -112,11 +155,17 @@ struct StepRunner: Sendable {
                 if step.startedAt == nil { step.startedAt = now() }
                 let directory = project.attemptDirectory(run: step.runID, step: step.name, index: step.index, attempt: attemptNumber)
                 var attempt = AttemptRecord(stepID: step.id!, number: attemptNumber, startedAt: now(),
-                                            stdoutPath: "\(directory)/stdout.log", stderrPath: "\(directory)/stderr.log")
+                                            stdoutPath: backend.writesLogs ? "\(directory)/stdout.log" : nil,
+                                            stderrPath: backend.writesLogs ? "\(directory)/stderr.log" : nil)
                 attempt = try store.commit(StateChange(steps: [step], attempt: attempt)).attempt!
                 observer?.handle(.stepStarted(step, attempt: attemptNumber))
 
-                let outcome = await runProcess(job, executor: executor, attempt: &attempt, directory: directory)
+                let outcome: AttemptOutcome
+                switch backend {
+                case .executor(let executor): outcome = await runProcess(job, executor: executor, attempt: &attempt, directory: directory)
+                case .connector(let connector): outcome = await runConnector(job, connector, directory: directory)
+                case .trainer(let trainer): outcome = await runTrainer(job, trainer, directory: directory)
+                }
                 attempt.finishedAt = now()
                 switch outcome {
                 case .succeeded(let outputs, let newArtifacts, let metrics, let exitCode):
@@ -156,16 +205,6 @@ struct StepRunner: Sendable {
         } catch {
             return commitFailure(step, error)
         }
-    }
-
-    /// The executor behind a `uses:`, or nil for an in-process built-in.
-    func resolveExecutor(_ uses: String) throws -> (any TaskExecutor)? {
-        if BuiltinKind(uses: uses) == .noop { return nil }
-        let name = uses.hasPrefix("executor/") ? String(uses.dropFirst(9)) : uses
-        guard let executor = registry.executor(named: name) else {
-            throw ResolutionError(message: "no executor runs step kind '\(uses)' in this build of mlp")
-        }
-        return executor
     }
 
     /// An earlier execution with the same key whose outputs are all still present.
