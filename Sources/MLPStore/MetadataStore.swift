@@ -27,10 +27,12 @@ public struct StateChange: Sendable {
     public var metrics: [MetricRecord] = []
     /// An approval to insert (id nil) or update.
     public var approval: ApprovalRecord?
+    /// A model version to register; the store assigns its version number.
+    public var registration: ModelRegistration?
 
     public init(run: RunUpdate? = nil, steps: [StepRecord] = [], newSteps: [StepRecord] = [], attempt: AttemptRecord? = nil,
                 artifacts: [ArtifactRecord] = [], lineage: [LineageRecord] = [], metrics: [MetricRecord] = [],
-                approval: ApprovalRecord? = nil) {
+                approval: ApprovalRecord? = nil, registration: ModelRegistration? = nil) {
         self.run = run
         self.steps = steps
         self.newSteps = newSteps
@@ -39,6 +41,7 @@ public struct StateChange: Sendable {
         self.lineage = lineage
         self.metrics = metrics
         self.approval = approval
+        self.registration = registration
     }
 }
 
@@ -47,6 +50,17 @@ public struct CommittedChange: Sendable {
     public var newSteps: [StepRecord] = []
     public var attempt: AttemptRecord?
     public var approval: ApprovalRecord?
+    public var registered: ModelVersionRecord?
+}
+
+/// A model version to register, with the aliases to point at it.
+public struct ModelRegistration: Sendable {
+    public var version: ModelVersionRecord
+    public var aliases: [String]
+    public init(version: ModelVersionRecord, aliases: [String] = []) {
+        self.version = version
+        self.aliases = aliases
+    }
 }
 
 /// Which runs to list.
@@ -124,6 +138,17 @@ public protocol MetadataStore: AnyObject, Sendable {
     func lineage(digest: String) throws -> [LineageEdge]
     func lineage(stepID: Int64) throws -> [LineageRecord]
     func metrics(runID: String) throws -> [MetricRecord]
+
+    /// Every registered model name with its newest version and aliases.
+    func models() throws -> [ModelSummary]
+    /// The versions of a model, oldest first.
+    func modelVersions(name: String) throws -> [ModelVersionRecord]
+    /// A version from `name`, `name:VERSION` or `name@ALIAS` (`name` alone: the newest).
+    func resolveModel(_ reference: String) throws -> ModelVersionRecord
+    /// Points `alias` of a model at `version` (creating it or moving it) and records the move.
+    func moveAlias(name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord
+    /// The moves of a model's aliases, oldest first.
+    func aliasEvents(name: String) throws -> [ModelAliasEventRecord]
 
     /// `PRAGMA integrity_check`: ["ok"] when the database is sound.
     func integrityCheck() throws -> [String]

@@ -12,6 +12,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case noPendingApproval(run: String, step: String, status: ApprovalStatus?)
     case runFinished(String, RunStatus)
     case corrupt(String)
+    case modelNotFound(String)
+    case badModelReference(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             return "run \(run) has no approval gate '\(step)' waiting (see `mlp approvals`)"
         case .runFinished(let run, let status): return "run \(run) is \(status.rawValue); nothing to decide"
         case .corrupt(let detail): return "the metadata store is damaged: \(detail)"
+        case .modelNotFound(let reference): return "no registered model matches '\(reference)' (see `mlp models list`)"
+        case .badModelReference(let reference): return "'\(reference)' is not a model reference; expected NAME, NAME:VERSION or NAME@ALIAS"
         }
     }
 }

@@ -98,4 +98,30 @@ struct MeanTrainer: Trainer {
         #expect(run.status == .failed)
         #expect(steps["fit"]?.error == "timed out after 200ms")
     }
+
+    @Test func aRegisterStepRecordsAVersionWithItsLineageAndMovesItsAlias() async throws {
+        let sandbox = try sandbox("""
+            name: reg
+            steps:
+              load: {uses: connector/lines, with: {path: numbers.txt}}
+              fit: {uses: trainer/mean, with: {data: "${{ steps.load.outputs.data }}"}}
+              register:
+                uses: register
+                with: {model: "${{ steps.fit.outputs.model }}", name: churn, metrics: "${{ steps.fit.outputs.metrics }}", alias: challenger, card: {owner: ana}}
+            """)
+        let (run, steps) = try await sandbox.run()
+        #expect(run.status == .succeeded, "\(run.error ?? "")")
+        #expect(sandbox.outputs(steps["register"]) == .object(["version": .number(1), "reference": .string("churn:1")]))
+        let version = try sandbox.engine.store.resolveModel("churn@challenger")
+        let card = try JSONValue(parsing: version.card)
+        let data = try #require(sandbox.outputs(steps["load"])["data"]?["artifact"]?.stringValue)
+        #expect(card["data"] == .array([.string(data)]), "the card names the dataset upstream of the model")
+        #expect(card["metrics"] == .object(["mean": .number(3)]))
+        #expect(card["owner"] == .string("ana"))
+        #expect(card["run"] == .string(run.id))
+        // A rerun reuses everything cached, and registering the same model again is the same version.
+        let (_, again) = try await sandbox.run()
+        #expect(again["register"]?.status == .succeeded)
+        #expect(try sandbox.engine.store.modelVersions(name: "churn").count == 1)
+    }
 }

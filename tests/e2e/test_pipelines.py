@@ -41,6 +41,14 @@ def test_every_template_runs_green_as_shipped(project, template):
         project.mlp("plot", f"latest,{run['run']['id']}", "loss", "-o", str(project.root / "loss.svg"), "--project", str(app))
         svg = (project.root / "loss.svg").read_text()
         assert svg.startswith("<svg") and svg.count("<polyline") == 2
+        # Registry: the first run registered version 1, the l2=1 run version 2, as @challenger.
+        models = project.json("models", "list", "--project", str(app))
+        assert models == [{"name": "breast-cancer-logreg", "versions": 2, "latest": 2, "aliases": {"challenger": 2},
+                           "updated_at": models[0]["updated_at"]}]
+        project.mlp("models", "alias", "breast-cancer-logreg@champion", "1", "--project", str(app))
+        champion = project.json("models", "show", "breast-cancer-logreg@champion", "--project", str(app))
+        assert champion["version"] == 1 and champion["card"]["run"] == run["run"]["id"]
+        assert champion["card"]["metrics"]["accuracy"] == metrics["accuracy"] and len(champion["card"]["data"]) == 2
     # A second run reuses every cacheable step.
     second = project.json("run", "--project", str(app))
     cached = [s for s in second["steps"] if s["status"] == "cached"]

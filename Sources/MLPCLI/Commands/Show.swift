@@ -111,6 +111,7 @@ extension MLPCommandLine {
 
         func explain(_ step: StepRecord, _ run: RunRecord, _ store: any MetadataStore) throws -> [String] {
             if step.kind == "approval" { return ["never cached: an approval gate decides every run"] }
+            if step.kind == "register" { return ["never cached: registering a model is a side effect"] }
             if step.status == .cached {
                 guard let id = step.cachedFrom, let source = try store.step(id: id) else { return ["hit"] }
                 return ["hit — same key as \(source.displayName) of run \(source.runID)"]

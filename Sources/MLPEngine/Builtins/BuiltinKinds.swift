@@ -6,6 +6,8 @@ public enum BuiltinKind: String, CaseIterable, Sendable {
     case noop
     /// Pauses the run until a person (or a rule, or a timeout) decides.
     case approval
+    /// Records a model artifact as a new version in the model registry.
+    case register
 
     public var descriptor: StepKindDescriptor {
         switch self {
@@ -22,8 +24,22 @@ public enum BuiltinKind: String, CaseIterable, Sendable {
                     .init("message", [.string], summary: "a line for the approver"),
                 ],
                 outputs: ["approved": .bool, "by": .string, "comment": .string])
+        case .register:
+            return StepKindDescriptor(
+                uses: "register", version: "1", summary: "records a model as a new version in the registry, with its lineage and card",
+                inputs: [
+                    .init("model", [.model, .file, .directory], required: true, summary: "the model artifact"),
+                    .init("name", [.string], required: true, summary: "the registered model's name"),
+                    .init("metrics", [.metrics, .json], summary: "metrics to keep in the model card"),
+                    .init("alias", [.string, .json], summary: "aliases to point at the new version (challenger, champion…)"),
+                    .init("card", [.json], summary: "more model-card fields (feature schema, preprocessing, notes)"),
+                ],
+                outputs: ["version": .int, "reference": .string])
         }
     }
+
+    /// Whether an execution may be reused from the cache (a gate decides each run; a registration is a side effect).
+    public var isCacheable: Bool { self == .noop }
 
     /// The built-in kind a `uses:` names, if any.
     public init?(uses: String) { self.init(rawValue: uses) }

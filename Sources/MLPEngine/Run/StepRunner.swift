@@ -89,7 +89,7 @@ struct StepRunner: Sendable {
     }
 
     /// Whether a unit runs inside mlp, synchronously, without an executor.
-    static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop }
+    static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop || BuiltinKind(uses: uses) == .register }
 
     /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution.
     func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, UnitResult?) {
@@ -99,7 +99,8 @@ struct StepRunner: Sendable {
                                        projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
         step.cacheKey = key.key
         step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
-        if job.useCache, job.spec.cache, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
+        let cacheable = BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true
+        if job.useCache, job.spec.cache, cacheable, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
             return (step, try commitCached(step: step, from: hit.0, outputs: hit.1, job: job))
         }
         return (step, nil)
@@ -112,15 +113,20 @@ struct StepRunner: Sendable {
             let (keyedStep, cached) = try keyed(job, backend: nil)
             if let cached { return cached }
             step = keyedStep
+            var outputs: [String: PortValue] = [:]
+            if BuiltinKind(uses: job.spec.uses) == .register {
+                let version = try register(job)
+                outputs = ["version": .int(version.version), "reference": .string(version.reference)]
+            }
             step.status = .succeeded
             step.attempts = job.priorAttempts + 1
             step.startedAt = step.startedAt ?? now()
             step.finishedAt = now()
             step.error = nil
-            step.outputs = "{}"
-            try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: [:])))
+            step.outputs = Self.encode(outputs)
+            try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)))
             observer?.handle(.stepFinished(step))
-            return UnitResult(record: step, outputs: [:])
+            return UnitResult(record: step, outputs: outputs)
         } catch {
             return commitFailure(step, error)
         }

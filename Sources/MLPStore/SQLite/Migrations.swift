@@ -112,6 +112,38 @@ enum Migrations {
             }
             try db.create(index: "approvals_by_status", on: "approvals", columns: ["status"])
         }
+        migrator.registerMigration("2026-11-22 model registry") { db in
+            try db.create(table: "model_versions") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("digest", .text).notNull().references("artifacts")
+                t.column("type", .text).notNull()
+                t.column("runID", .text)
+                t.column("stepID", .integer)
+                t.column("createdAt", .double).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("card", .text).notNull()
+                t.uniqueKey(["name", "version"])
+            }
+            try db.create(table: "model_aliases") { t in
+                t.column("name", .text).notNull()
+                t.column("alias", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("updatedAt", .double).notNull()
+                t.column("updatedBy", .text).notNull()
+                t.primaryKey(["name", "alias"])
+            }
+            try db.create(table: "model_alias_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("alias", .text).notNull()
+                t.column("fromVersion", .integer)
+                t.column("toVersion", .integer).notNull()
+                t.column("at", .double).notNull()
+                t.column("by", .text).notNull()
+            }
+        }
         return migrator
     }
 }

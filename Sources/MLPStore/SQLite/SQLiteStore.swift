@@ -95,6 +95,27 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
                 if approval.id == nil { try approval.insert(db) } else { try approval.update(db) }
                 result.approval = approval
             }
+            if let registration = change.registration {
+                var version = registration.version
+                // Registering is idempotent per step: a resumed run gets the version it already has.
+                if let stepID = version.stepID,
+                   let existing = try ModelVersionRecord.filter(Column("stepID") == stepID && Column("name") == version.name).fetchOne(db) {
+                    result.registered = existing
+                    return result
+                }
+                let latest = try ModelVersionRecord.filter(Column("name") == version.name).order(Column("version").desc).fetchOne(db)
+                if let latest, latest.digest == version.digest {
+                    // The same bytes as the newest version: that version, not a duplicate.
+                    version = latest
+                } else {
+                    version.version = (latest?.version ?? 0) + 1
+                    try version.insert(db)
+                }
+                for alias in registration.aliases {
+                    _ = try Self.moveAlias(db, name: version.name, alias: alias, to: version.version, by: version.createdBy)
+                }
+                result.registered = version
+            }
             return result
         }
     }
@@ -312,6 +333,92 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
 
     public func metrics(runID: String) throws -> [MetricRecord] {
         try pool.read { db in try MetricRecord.filter(Column("runID") == runID).order(Column("id")).fetchAll(db) }
+    }
+
+    public func models() throws -> [ModelSummary] {
+        try pool.read { db in
+            let latest = try ModelVersionRecord.fetchAll(db, sql: """
+                SELECT * FROM model_versions v WHERE version = (SELECT max(version) FROM model_versions WHERE name = v.name) ORDER BY name
+                """)
+            let counts = try Row.fetchAll(db, sql: "SELECT name, count(*) AS n FROM model_versions GROUP BY name")
+            var countByName: [String: Int] = [:]
+            for row in counts {
+                let name: String = row["name"]
+                countByName[name] = row["n"]
+            }
+            var aliases: [String: [String: Int]] = [:]
+            for alias in try ModelAliasRecord.fetchAll(db) { aliases[alias.name, default: [:]][alias.alias] = alias.version }
+            return latest.map { ModelSummary(name: $0.name, versions: countByName[$0.name] ?? 1, latest: $0, aliases: aliases[$0.name] ?? [:]) }
+        }
+    }
+
+    public func modelVersions(name: String) throws -> [ModelVersionRecord] {
+        try pool.read { db in try ModelVersionRecord.filter(Column("name") == name).order(Column("version")).fetchAll(db) }
+    }
+
+    public func resolveModel(_ reference: String) throws -> ModelVersionRecord {
+        let (name, selector) = try Self.splitModelReference(reference)
+        return try pool.read { db in
+            let version: Int?
+            switch selector {
+            case .latest: version = try Int.fetchOne(db, sql: "SELECT max(version) FROM model_versions WHERE name = ?", arguments: [name])
+            case .version(let number): version = number
+            case .alias(let alias):
+                version = try Int.fetchOne(db, sql: "SELECT version FROM model_aliases WHERE name = ? AND alias = ?", arguments: [name, alias])
+            }
+            guard let version, let record = try ModelVersionRecord.filter(Column("name") == name && Column("version") == version).fetchOne(db) else {
+                throw StoreError.modelNotFound(reference)
+            }
+            return record
+        }
+    }
+
+    enum ModelSelector: Equatable {
+        case latest
+        case version(Int)
+        case alias(String)
+    }
+
+    /// `churn` → latest; `churn:3` → version 3; `churn@champion` → the alias.
+    static func splitModelReference(_ reference: String) throws -> (String, ModelSelector) {
+        if let at = reference.firstIndex(of: "@") {
+            let name = String(reference[..<at]), alias = String(reference[reference.index(after: at)...])
+            guard !name.isEmpty, !alias.isEmpty else { throw StoreError.badModelReference(reference) }
+            return (name, .alias(alias))
+        }
+        if let colon = reference.lastIndex(of: ":") {
+            let name = String(reference[..<colon])
+            guard !name.isEmpty, let number = Int(reference[reference.index(after: colon)...]), number > 0 else {
+                throw StoreError.badModelReference(reference)
+            }
+            return (name, .version(number))
+        }
+        guard !reference.isEmpty else { throw StoreError.badModelReference(reference) }
+        return (reference, .latest)
+    }
+
+    public func moveAlias(name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord {
+        try pool.write { db in try Self.moveAlias(db, name: name, alias: alias, to: version, by: by) }
+    }
+
+    static func moveAlias(_ db: Database, name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord {
+        guard try ModelVersionRecord.filter(Column("name") == name && Column("version") == version).fetchCount(db) == 1 else {
+            throw StoreError.modelNotFound("\(name):\(version)")
+        }
+        let previous = try Int.fetchOne(db, sql: "SELECT version FROM model_aliases WHERE name = ? AND alias = ?", arguments: [name, alias])
+        let now = Date().timeIntervalSince1970
+        if previous == version {
+            // Already there: nothing moves, nothing to record.
+            return ModelAliasEventRecord(name: name, alias: alias, fromVersion: previous, toVersion: version, at: now, by: by)
+        }
+        try ModelAliasRecord(name: name, alias: alias, version: version, updatedAt: now, updatedBy: by).save(db)
+        var event = ModelAliasEventRecord(name: name, alias: alias, fromVersion: previous, toVersion: version, at: now, by: by)
+        try event.insert(db)
+        return event
+    }
+
+    public func aliasEvents(name: String) throws -> [ModelAliasEventRecord] {
+        try pool.read { db in try ModelAliasEventRecord.filter(Column("name") == name).order(Column("id")).fetchAll(db) }
     }
 
     public func integrityCheck() throws -> [String] {

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import MLPCore
+import MLPStore
+
+extension MLPCommandLine.Models {
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a stored artifact as a new version of a model.",
+            discussion: "Pipelines usually register with a `uses: register` step, which also records the run, the data and the metrics.")
+
+        @OptionGroup var project: ProjectOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The model's name.")
+        var name: String
+
+        @Option(help: "The artifact: a digest or a unique prefix (see `mlp artifacts`).")
+        var artifact: String
+
+        @Option(help: "An alias to point at the new version (repeatable).")
+        var alias: [String] = []
+
+        @Option(help: "Who registers (default: $MLP_USER, else $USER).")
+        var by: String?
+
+        func validate() throws {
+            guard !name.isEmpty, !name.contains("@"), !name.contains(":") else { throw ValidationError("a model name cannot be empty or hold '@' or ':'") }
+        }
+
+        func run() async throws {
+            let store = try project.locate().openStore()
+            let record = try store.findArtifact(artifact)
+            let producer = try store.lineage(digest: record.digest).first { $0.direction == .produced }
+            let card = JSONValue.object(["model": .object(["digest": .string(record.digest), "type": .string(record.type.rawValue), "size": .number(Double(record.size))])])
+            let version = ModelVersionRecord(name: name, digest: record.digest, type: record.type, runID: producer?.runID, stepID: nil,
+                                             createdAt: Date().timeIntervalSince1970, createdBy: by ?? currentUser(), card: card.canonicalText)
+            guard let registered = try store.commit(StateChange(registration: ModelRegistration(version: version, aliases: alias))).registered else { return }
+            if output.json {
+                try Format.printJSON(ModelViews.version(registered, aliases: Dictionary(uniqueKeysWithValues: alias.map { ($0, registered.version) })))
+                return
+            }
+            print("registered \(registered.reference)" + alias.map { " @\($0)" }.joined())
+        }
+    }
+}
