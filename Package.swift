@@ -29,6 +29,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Built-in trainers and metrics.
+        .target(name: "MLPTrain", dependencies: ["MLPCore"]),
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
@@ -48,6 +50,7 @@ let package = Package(
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
+        .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
