@@ -29,6 +29,11 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Columnar datasets, the mlpds file format, CSV / JSON-lines readers, schema checks and profiles.
+        .target(name: "MLPData", dependencies: [
+            "MLPCore",
+            .product(name: "Yams", package: "Yams"),
+        ], exclude: ["README.md"]),
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
@@ -47,6 +52,7 @@ let package = Package(
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
+        .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
