@@ -37,6 +37,9 @@ let package = Package(
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
+        // Connectors produce datasets, so they also import MLPData (see each plugin's README).
+        .target(name: "CSVConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/CSVConnector", exclude: ["README.md"]),
+        .target(name: "JSONLinesConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/JSONLinesConnector", exclude: ["README.md"]),
         // What `mlp init` copies: one folder per template, shipped as resources.
         .target(name: "MLPTemplates", path: "templates",
                 exclude: ["README.md"],
@@ -53,6 +56,7 @@ let package = Package(
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
+        .testTarget(name: "ConnectorTests", dependencies: ["CSVConnector", "JSONLinesConnector", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
