@@ -29,11 +29,19 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Columnar datasets, the mlpds file format, CSV / JSON-lines readers, schema checks and profiles.
+        .target(name: "MLPData", dependencies: [
+            "MLPCore",
+            .product(name: "Yams", package: "Yams"),
+        ], exclude: ["README.md"]),
         // Built-in trainers and metrics.
-        .target(name: "MLPTrain", dependencies: ["MLPCore"]),
+        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData"]),
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
+        // Connectors produce datasets, so they also import MLPData (see each plugin's README).
+        .target(name: "CSVConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/CSVConnector", exclude: ["README.md"]),
+        .target(name: "JSONLinesConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/JSONLinesConnector", exclude: ["README.md"]),
         // What `mlp init` copies: one folder per template, shipped as resources.
         .target(name: "MLPTemplates", path: "templates",
                 exclude: ["README.md"],
@@ -49,6 +57,8 @@ let package = Package(
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
+        .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
+        .testTarget(name: "ConnectorTests", dependencies: ["CSVConnector", "JSONLinesConnector", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
         .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
