@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
         // Connectors produce datasets, so they also import MLPData (see each plugin's README).
         .target(name: "CSVConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/CSVConnector", exclude: ["README.md"]),
+        .target(name: "DataSteps", dependencies: ["MLPCore", "MLPData"], path: "Plugins/DataSteps", exclude: ["README.md"]),
         .target(name: "JSONLinesConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/JSONLinesConnector", exclude: ["README.md"]),
         // What `mlp init` copies: one folder per template, shipped as resources.
         .target(name: "MLPTemplates", path: "templates",
@@ -51,7 +52,8 @@ let package = Package(
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"], exclude: ["README.md"]),
         .target(name: "MLPCLI", dependencies: [
-            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "MLPTemplates", "MLPTUI",
+            "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
+            "MLPTemplates", "MLPTUI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -60,7 +62,8 @@ let package = Package(
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
         .testTarget(name: "ConnectorTests", dependencies: ["CSVConnector", "JSONLinesConnector", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
-        .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain"]),
+        .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain", "MLPData", "MLPCore"]),
+        .testTarget(name: "DataStepsTests", dependencies: ["DataSteps", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),

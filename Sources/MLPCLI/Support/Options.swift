@@ -3,6 +3,10 @@ import Foundation
 import MLPCore
 import MLPEngine
 import MLPStore
+import CSVConnector
+import DataSteps
+import JSONLinesConnector
+import MLPTrain
 import PythonTask
 import ShellTask
 
@@ -39,6 +43,10 @@ func makeRegistry() throws -> PluginRegistry {
     let registry = PluginRegistry()
     try ShellTask.register(into: registry)
     try PythonTask.register(into: registry)
+    try CSVConnector.register(into: registry)
+    try JSONLinesConnector.register(into: registry)
+    try DataSteps.register(into: registry)
+    try LogisticTrainer.register(into: registry)
     return registry
 }
 

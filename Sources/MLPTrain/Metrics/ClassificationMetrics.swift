@@ -122,3 +122,10 @@ public enum RegressionMetrics {
         return 1 - residual / total
     }
 }
+
+/// Training that cannot proceed with the data or settings given, and why.
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import MLPCore
+import MLPData
+
+/// A trained classifier as it is stored: the encoder and the model, so serving applies the same
+/// preprocessing (`model.json`, format `mlp-softmax-regression/1`).
+public struct ClassifierFile: Codable, Sendable {
+    public var format = "mlp-softmax-regression/1"
+    public var target: String
+    /// The class labels, as text, in the model's class order.
+    public var classes: [String]
+    public var encoder: FeatureEncoder
+    public var model: SoftmaxRegression
+}
+
+/// `trainer/logistic`: L2-regularised logistic (softmax) regression fitted with L-BFGS on a
+/// dataset's features, with an optional holdout set scored after fitting.
+public struct LogisticTrainer: Trainer {
+    public init() {}
+
+    public var descriptor: StepKindDescriptor {
+        StepKindDescriptor(
+            uses: "trainer/logistic", version: "1", summary: "logistic / softmax regression with an L2 penalty, fitted by L-BFGS",
+            inputs: [
+                .init("data", [.dataset], required: true, summary: "the training set"),
+                .init("target", [.string], required: true, summary: "the column to predict"),
+                .init("features", [.json], summary: "the columns to use (default: all but the target)"),
+                .init("l2", [.float], summary: "the L2 penalty (default 1e-4)"),
+                .init("max_iter", [.int], summary: "most L-BFGS iterations (default 200)"),
+                .init("holdout", [.dataset], summary: "a held-out set to score after fitting"),
+                .init("seed", [.int], summary: "kept for the record; the fit is deterministic"),
+            ],
+            outputs: ["model": .model, "metrics": .metrics])
+    }
+
+    public func train(_ request: TrainingRequest) async throws -> TrainingResult {
+        guard let path = request.inputPaths["data"] else { throw TrainingError(message: "trainer/logistic needs a dataset input 'data'") }
+        guard case .string(let target) = request.config["target"] else { throw TrainingError(message: "trainer/logistic needs 'target', the column to predict") }
+        let data = try DatasetLoading.load(path)
+        var l2 = 1e-4
+        if case .float(let given) = request.config["l2"] { l2 = given } else if case .int(let given) = request.config["l2"] { l2 = Double(given) }
+        var maxIterations = 200
+        if case .int(let given) = request.config["max_iter"] { maxIterations = given }
+        var wanted: [String]?
+        if case .json(.array(let names)) = request.config["features"] { wanted = names.compactMap(\.stringValue) }
+
+        let (labels, classes) = try Self.labels(data, target: target)
+        let featureEncoder = try FeatureEncoder(fitting: data, columns: wanted, excluding: [target])
+        let x = try featureEncoder.encode(data)
+        try Task.checkCancellation()
+        let model = try SoftmaxRegression.fit(x, labels: labels, classes: classes.count, l2: l2,
+                                              optimizer: LBFGS(maxIterations: maxIterations)) { iteration, loss in
+            request.logMetric("loss", loss, iteration)
+        }
+        try Task.checkCancellation()
+        let file = ClassifierFile(target: target, classes: classes, encoder: featureEncoder, model: model)
+        // Sorted keys: the same model is the same bytes, so the same artifact digest.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let encoded = try encoder.encode(file)
+        try encoded.write(to: URL(fileURLWithPath: request.modelDestination))
+
+        var metrics = try MetricReport.classification(truth: labels, probabilities: model.probabilities(x))
+            .filter { !$0.key.hasPrefix("confusion") }
+            .reduce(into: [String: Double]()) { $0["train_\($1.key)"] = $1.value }
+        metrics["iterations"] = Double(model.iterations)
+        if let holdoutPath = request.inputPaths["holdout"] {
+            let holdout = try DatasetLoading.load(holdoutPath)
+            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            let truth = try Self.labelTexts(holdout, target: target).enumerated().map { row, label -> Int in
+                guard let known = index[label] else { throw TrainingError(message: "holdout row \(row + 1): class '\(label)' was not in the training data") }
+                return known
+            }
+            for (key, value) in try MetricReport.classification(truth: truth, probabilities: model.probabilities(try featureEncoder.encode(holdout))) {
+                metrics[key] = value
+            }
+        }
+        return TrainingResult(metrics: metrics)
+    }
+
+    /// The target column as text, row by row.
+    static func labelTexts(_ data: Dataset, target: String) throws -> [String] {
+        guard let column = data[target] else { throw TrainingError(message: "no target column '\(target)' (columns: \(data.columnNames.joined(separator: ", ")))") }
+        return try (0..<data.rowCount).map { row in
+            guard let cell = column[row] else { throw TrainingError(message: "target '\(target)' is empty at row \(row + 1)") }
+            return cell.description
+        }
+    }
+
+    /// Class indices and the sorted class labels (numeric labels sort as numbers).
+    static func labels(_ data: Dataset, target: String) throws -> ([Int], [String]) {
+        let texts = try labelTexts(data, target: target)
+        let distinct = Set(texts)
+        let classes = distinct.allSatisfy { Double($0) != nil } ? distinct.sorted { Double($0)! < Double($1)! } : distinct.sorted()
+        guard classes.count >= 2 else { throw TrainingError(message: "target '\(target)' has a single class; a classifier needs two or more") }
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        return (texts.map { index[$0]! }, classes)
+    }
+
+    /// Adds this trainer to a registry as `trainer/logistic`.
+    public static func register(into registry: PluginRegistry) throws {
+        try registry.register(trainer: LogisticTrainer(), as: "logistic")
+    }
+}
