@@ -48,7 +48,7 @@ def test_every_template_runs_green_as_shipped(project, template):
         project.mlp("models", "alias", "breast-cancer-logreg@champion", "1", "--project", str(app))
         champion = project.json("models", "show", "breast-cancer-logreg@champion", "--project", str(app))
         assert champion["version"] == 1 and champion["card"]["run"] == run["run"]["id"]
-        assert champion["card"]["metrics"]["accuracy"] == metrics["accuracy"] and len(champion["card"]["data"]) == 2
+        assert champion["card"]["metrics"]["accuracy"] == metrics["accuracy"] and len(champion["card"]["data"]) == 3
     # A second run reuses every cacheable step.
     second = project.json("run", "--project", str(app))
     cached = [s for s in second["steps"] if s["status"] == "cached"]
