@@ -34,6 +34,12 @@ let package = Package(
             "MLPCore",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["README.md"]),
+        // Hot numeric kernels in C: AVX2/FMA with a portable fallback picked at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Tensors, fp32 math through OpenBLAS, quantized formats (Q8_0, Q4_0).
+        .target(name: "MLPTensor", dependencies: ["CKernels"], linkerSettings: [.linkedLibrary("openblas")]),
+        // Model file formats (safetensors, GGUF), tokenizers, architectures.
+        .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
         // Built-in trainers and metrics.
         .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData"]),
         // First-party plugins: built against MLPCore's public API only.
@@ -66,6 +72,8 @@ let package = Package(
         .testTarget(name: "DataStepsTests", dependencies: ["DataSteps", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
+        .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
+        .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
     ],
     swiftLanguageModes: [.v5]
