@@ -202,7 +202,7 @@ struct Sandbox {
         }
         let started = Date()
         let (run, steps) = try await sandbox.run(cancellation: signal)
-        // Far less than the step's `sleep 30`: the timeout killed it. (Not tighter: on a loaded
+        // Far less than the step's `sleep 30`: the cancel stopped it. (Not tighter: on a loaded
         // 2-core CI machine the run itself has taken over 5 s.)
         #expect(Date().timeIntervalSince(started) < 20)
         #expect(run.status == .cancelled)
