@@ -17,7 +17,7 @@ func scratchFolder() throws -> String {
 }
 
 /// Every test talks to a real HTTP server on 127.0.0.1 (plain http; https is not tested here).
-@Suite(.serialized) struct HTTPConnectorTests {
+@Suite struct HTTPConnectorTests {
     func read(_ config: [String: PortValue]) async throws -> (ConnectorResult, String, String) {
         let folder = try scratchFolder()
         let destination = folder + "/data"
@@ -44,9 +44,9 @@ func scratchFolder() throws -> String {
     }
 
     @Test func downloadsACSVWhoseChecksumMatches() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
-        let (result, destination, folder) = try await read(["url": .string(server.url("/data.csv")), "sha256": .string(hex(servedCSV))])
+        let server = try sharedServer.get()
+        let path = server.unique("/data.csv")
+        let (result, destination, folder) = try await read(["url": .string(server.url(path)), "sha256": .string(hex(servedCSV))])
         #expect(result.rows == 3)
         let dataset = try DatasetFile.read(destination)
         #expect(dataset.columnNames == ["id", "name", "score"])
@@ -54,19 +54,19 @@ func scratchFolder() throws -> String {
         #expect(dataset["name"]?[1] == .string("bob"))
         #expect(dataset["score"]?[2] == nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["data"], "the temporary download is removed")
-        #expect(server.requests("/data.csv") == 1)
+        #expect(server.requests(path) == 1)
     }
 
     @Test func theFormatComesFromTheContentTypeOrTheURLAfterRedirects() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
+        let server = try sharedServer.get()
         let (feed, feedPath, _) = try await read(["url": .string(server.url("/feed"))])
         #expect(feed.rows == 2)
         #expect(try DatasetFile.read(feedPath)["tag"]?[0] == .string("a"))
-        let (moved, movedPath, _) = try await read(["url": .string(server.url("/moved"))])
+        let token = server.unique("")
+        let (moved, movedPath, _) = try await read(["url": .string(server.url("/moved" + token))])
         #expect(moved.rows == 2, "the redirect to /data.jsonl was followed and its extension used")
         #expect(try DatasetFile.read(movedPath)["id"]?[1] == .int(2))
-        #expect(server.requests("/data.jsonl") == 1)
+        #expect(server.requests("/data.jsonl" + token) == 1)
         let (explicit, _, _) = try await read(["url": .string(server.url("/blob")), "format": .string("csv")])
         #expect(explicit.rows == 3)
         let (unknown, _) = try await failure(["url": .string(server.url("/blob"))])
@@ -75,35 +75,34 @@ func scratchFolder() throws -> String {
     }
 
     @Test func aChecksumMismatchFailsAndStoresNothing() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
+        let server = try sharedServer.get()
         let wrong = String(repeating: "0", count: 64)
-        let (error, _) = try await failure(["url": .string(server.url("/data.csv")), "sha256": .string(wrong), "retries": .int(3)])
-        #expect(error == .checksumMismatch(url: server.url("/data.csv"), expected: wrong, actual: hex(servedCSV), bytes: Int64(servedCSV.utf8.count)))
+        let path = server.unique("/data.csv")
+        let (error, _) = try await failure(["url": .string(server.url(path)), "sha256": .string(wrong), "retries": .int(3)])
+        #expect(error == .checksumMismatch(url: server.url(path), expected: wrong, actual: hex(servedCSV), bytes: Int64(servedCSV.utf8.count)))
         #expect(error.description.contains("nothing was stored"))
-        #expect(server.requests("/data.csv") == 1, "a checksum mismatch is not retried")
+        #expect(server.requests(path) == 1, "a checksum mismatch is not retried")
     }
 
     @Test func aNotFoundIsNotRetried() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
-        let (error, _) = try await failure(["url": .string(server.url("/missing.csv")), "retries": .int(3), "retry_delay": .float(0.01)])
-        #expect(error == .httpStatus(url: server.url("/missing.csv"), status: 404, attempts: 1))
+        let server = try sharedServer.get()
+        let path = server.unique("/missing.csv")
+        let (error, _) = try await failure(["url": .string(server.url(path)), "retries": .int(3), "retry_delay": .float(0.01)])
+        #expect(error == .httpStatus(url: server.url(path), status: 404, attempts: 1))
         #expect(error.description.contains("HTTP 404"))
-        #expect(server.requests("/missing.csv") == 1)
+        #expect(server.requests(path) == 1)
     }
 
     @Test func aServerErrorIsRetriedWithBackoffUntilItSucceeds() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
-        let path = "/flaky.csv?fail=2"
+        let server = try sharedServer.get()
+        let path = server.unique("/flaky.csv?fail=2")
         let started = Date()
         let (result, _, _) = try await read(["url": .string(server.url(path)), "retries": .int(2), "retry_delay": .float(0.1)])
         #expect(result.rows == 3)
         #expect(server.requests(path) == 3)
         #expect(Date().timeIntervalSince(started) >= 0.3, "waits 0.1 s, then 0.2 s")
 
-        let exhausted = "/flaky.csv?fail=5"
+        let exhausted = server.unique("/flaky.csv?fail=5")
         let (error, _) = try await failure(["url": .string(server.url(exhausted)), "retries": .int(1), "retry_delay": .float(0.01)])
         #expect(error == .httpStatus(url: server.url(exhausted), status: 500, attempts: 2))
         #expect(error.description.contains("after 2 attempts"))
@@ -111,9 +110,8 @@ func scratchFolder() throws -> String {
     }
 
     @Test func aSlowServerTimesOut() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
-        let path = "/slow.csv?delay=5"
+        let server = try sharedServer.get()
+        let path = server.unique("/slow.csv?delay=5")
         let started = Date()
         let (error, _) = try await failure(["url": .string(server.url(path)), "timeout": .float(0.5), "retries": .int(0)])
         #expect(Date().timeIntervalSince(started) < 4)

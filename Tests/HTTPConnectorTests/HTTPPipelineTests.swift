@@ -15,15 +15,15 @@ import HTTPConnector
     }
 
     @Test func withoutASHA256TheDownloadRunsEachTimeAndWithOneItIsCached() async throws {
-        let server = try LoopbackServer()
-        defer { server.stop() }
+        let server = try sharedServer.get()
+        let fresh = server.unique("/data.csv"), pinned = server.unique("/data.csv")
         let root = NSTemporaryDirectory() + "mlp-httpp-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try """
             name: download
             steps:
-              fresh: {uses: connector/http, with: {url: "\(server.url("/data.csv?step=fresh"))"}}
-              pinned: {uses: connector/http, with: {url: "\(server.url("/data.csv?step=pinned"))", sha256: "\(hex(servedCSV))"}}
+              fresh: {uses: connector/http, with: {url: "\(server.url(fresh))"}}
+              pinned: {uses: connector/http, with: {url: "\(server.url(pinned))", sha256: "\(hex(servedCSV))"}}
             """.write(toFile: root + "/mlp.yaml", atomically: true, encoding: .utf8)
         let registry = PluginRegistry()
         try HTTPConnector.register(into: registry)
@@ -34,8 +34,8 @@ import HTTPConnector
         let second = try await run(root, engine)
         #expect(second["fresh"]?.status == .succeeded, "no checksum: downloaded again")
         #expect(second["pinned"]?.status == .cached)
-        #expect(server.requests("/data.csv?step=fresh") == 2)
-        #expect(server.requests("/data.csv?step=pinned") == 1)
+        #expect(server.requests(fresh) == 2)
+        #expect(server.requests(pinned) == 1)
         // The same bytes make the same dataset artifact, so steps downstream of `fresh` still hit the cache.
         #expect(first["fresh"]?.outputs == second["fresh"]?.outputs)
     }

@@ -1,6 +1,10 @@
 import Foundation
 
-/// `Resources/test_server.py` started on a free port of 127.0.0.1 for one test, stopped by ``stop()``.
+/// One server for the whole test process (tests tell their requests apart by a unique query); it exits
+/// when the test process does.
+let sharedServer = Result { try LoopbackServer() }
+
+/// `Resources/test_server.py` started on a free port of 127.0.0.1, stopped by ``stop()``.
 final class LoopbackServer: @unchecked Sendable {
     let process = Process()
     let port: Int
@@ -38,6 +42,9 @@ final class LoopbackServer: @unchecked Sendable {
         }
         self.port = port
     }
+
+    /// `PATH?t=…` with a token no other test uses, so request counts stay per test.
+    func unique(_ path: String) -> String { path + (path.contains("?") ? "&" : "?") + "t=\(UUID().uuidString.prefix(8))" }
 
     /// `http://127.0.0.1:PORT/PATH`.
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }

@@ -1,18 +1,20 @@
 """A small HTTP server on 127.0.0.1 for connector/http's tests.
 
-Prints the port it listens on (one line), then serves until killed. Every request's path (with its
-query) is appended to the --log file, one line each, so a test can count requests.
+Prints the port it listens on (one line), then serves until killed or until the process that started
+it exits (so a crashed test run leaves no server behind). Every request's path (with its query) is
+appended to the --log file, one line each, so a test can count requests.
 
   /data.csv            a CSV body (text/csv)
   /data.jsonl          a JSON-lines body
   /feed                the JSON-lines body, extensionless, Content-Type application/x-ndjson
   /blob                the CSV body, extensionless, Content-Type application/octet-stream
-  /moved               302 to /data.jsonl (its format shows only after the redirect)
+  /moved?Q             302 to /data.jsonl?Q (its format shows only after the redirect)
   /missing.csv         404
   /flaky.csv?fail=N    500 for the first N requests of that exact path+query, then the CSV body
   /slow.csv?delay=S    waits S seconds, then the CSV body
 """
 import argparse
+import os
 import signal
 import threading
 import time
@@ -60,7 +62,8 @@ class Handler(BaseHTTPRequestHandler):
         elif parts.path == "/blob":
             self.send(200, CSV, "application/octet-stream")
         elif parts.path == "/moved":
-            self.send(302, b"", headers=[("Location", "/data.jsonl")])
+            target = "/data.jsonl" + ("?" + parts.query if parts.query else "")
+            self.send(302, b"", headers=[("Location", target)])
         elif parts.path == "/flaky.csv":
             if seen <= int(query.get("fail", ["1"])[0]):
                 self.send(500, b"try again")
@@ -80,6 +83,14 @@ def main():
     # The test process may have blocked these signals in the thread that started us.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     Handler.log_path = args.log
+    parent = os.getppid()
+
+    def exit_with_parent():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
