@@ -136,6 +136,16 @@ func scratchFolder() throws -> String {
         #expect(!timedOut && attempts == 2)
     }
 
+    @Test func aBodyPastMaxBytesIsStoppedAndNotRetried() async throws {
+        let server = try sharedServer.get()
+        let path = server.unique("/data.csv")
+        let (error, _) = try await failure(["url": .string(server.url(path)), "max_bytes": .int(10), "retries": .int(2)])
+        #expect(error == .stopped(url: server.url(path), reason: "the response is larger than max_bytes (10 bytes)"))
+        #expect(server.requests(path) == 1)
+        let (fits, _, _) = try await read(["url": .string(server.url(server.unique("/data.csv"))), "max_bytes": .int(Int(servedCSV.utf8.count))])
+        #expect(fits.rows == 3, "a body of exactly max_bytes is accepted")
+    }
+
     @Test func badInputsSayWhatIsWrong() async throws {
         let cases: [([String: PortValue], String)] = [
             ([:], "url"),
