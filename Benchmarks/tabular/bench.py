@@ -202,7 +202,16 @@ def mlp_objective(clf, Z, y, l2):
     return float(-logp[np.arange(len(y)), idx].mean() + 0.5 * l2 * (W * W).sum())
 
 
-def sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte):
+def sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte, threads=1):
+    """One scikit-learn fit. threads > 0 limits its BLAS and OpenMP pools (threadpoolctl) to that
+    many threads; 0 leaves the libraries' defaults (one thread per core)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads if threads > 0 else None):
+        return _sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte)
+
+
+def _sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte):
     from sklearn.preprocessing import StandardScaler
 
     est = t["sklearn"](info, seed)
@@ -241,6 +250,8 @@ def main():
     ap.add_argument("--datasets", default="digits,breast_cancer,wine,generated")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="scikit-learn's BLAS/OpenMP threads (0: the libraries' default, one per core)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="")
     ap.add_argument("--report-only", metavar="JSON")
@@ -272,7 +283,7 @@ def main():
     for d in datasets:
         sample_mlp(binary, projects[d], trainers)
         for t in trainers:
-            sample_sklearn(t, infos[d], a.seed, *arrays[d])
+            sample_sklearn(t, infos[d], a.seed, *arrays[d], threads=a.threads)
 
     samples = {d: {"mlp": [], "sklearn": {t["name"]: [] for t in trainers}} for d in datasets}
     for rep in range(a.reps):
@@ -282,7 +293,7 @@ def main():
 
             def run_sklearn():
                 for t in trainers:
-                    samples[d]["sklearn"][t["name"]].append(sample_sklearn(t, infos[d], a.seed, *arrays[d]))
+                    samples[d]["sklearn"][t["name"]].append(sample_sklearn(t, infos[d], a.seed, *arrays[d], threads=a.threads))
             # Alternate which side goes first, so neither always follows the other.
             for f in ((run_mlp, run_sklearn) if rep % 2 == 0 else (run_sklearn, run_mlp)):
                 f()
@@ -322,7 +333,7 @@ def main():
         "date": started.isoformat(timespec="seconds"), "host": platform.node(), "cpus": os.cpu_count(),
         "platform": platform.platform(), "python": platform.python_version(), "mlp_version": version,
         "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
-        "threadpools": threadpoolctl.threadpool_info(), "reps": a.reps, "seed": a.seed, "command": a.command,
+        "threadpools": threadpoolctl.threadpool_info(), "reps": a.reps, "seed": a.seed, "sklearn_threads": a.threads, "command": a.command,
         "uptime_start": up_start, "uptime_end": up_end, "load1_samples": loads,
         "trainers": [t["uses"] for t in trainers], "skipped": skipped,
         "datasets": infos, "summary": summary, "samples": samples,
@@ -336,8 +347,9 @@ def main():
 
 
 def report(r):
-    L = ["Run %s on %s (%d CPUs), mlp %s, scikit-learn %s, numpy %s, Python %s; medians of %d repetitions, [min–max]." % (
-        r["date"], r["host"], r["cpus"], r["mlp_version"], r["sklearn_version"], r["numpy_version"], r["python"], r["reps"]),
+    L = ["Run %s on %s (%d CPUs), mlp %s, scikit-learn %s (%s), numpy %s, Python %s; medians of %d repetitions, [min–max]." % (
+        r["date"], r["host"], r["cpus"], r["mlp_version"], r["sklearn_version"],
+        "%d thread(s)" % r["sklearn_threads"] if r["sklearn_threads"] else "default threads", r["numpy_version"], r["python"], r["reps"]),
         "Load at start: `%s`" % r["uptime_start"], "Load at end:   `%s`" % r["uptime_end"],
         "1-minute load when each mlp sample ended: median %.2f, range %.2f–%.2f." % (
             statistics.median(r["load1_samples"]), min(r["load1_samples"]), max(r["load1_samples"])), ""]

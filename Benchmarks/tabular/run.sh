@@ -17,6 +17,8 @@ REPO="$(dirname "$BENCH")"
 MLP="${MLP:-$REPO/.build/release/mlp}"
 REPS="${REPS:-5}"
 DATASETS="${DATASETS:-digits,breast_cancer,wine,generated}"
+# scikit-learn's BLAS/OpenMP threads; 1 like mlp's trainers, 0 for the libraries' default.
+SKLEARN_THREADS="${SKLEARN_THREADS:-1}"
 VENV="${TABULAR_VENV:-$BENCH/.venv-tabular}"
 PYTHON="${PYTHON:-python3}"
 DATA="${DATA:-$HERE/data}"
@@ -35,5 +37,5 @@ fi
 
 echo "# load before: $(uptime)" >&2
 exec "$VENV/bin/python" "$HERE/bench.py" --mlp "$MLP" --data "$DATA" --datasets "$DATASETS" \
-  --reps "$REPS" --out "$OUT" \
-  --command "MLP=$MLP REPS=$REPS DATASETS=$DATASETS Benchmarks/tabular/run.sh"
+  --reps "$REPS" --threads "$SKLEARN_THREADS" --out "$OUT" \
+  --command "MLP=$MLP REPS=$REPS DATASETS=$DATASETS SKLEARN_THREADS=$SKLEARN_THREADS Benchmarks/tabular/run.sh"

@@ -16,6 +16,9 @@ MLP="${MLP:-$REPO/.build/release/mlp}"
 REPS="${REPS:-5}"
 SEPARATE_REPS="${SEPARATE_REPS:-3}"
 MLFLOW_REPS="${MLFLOW_REPS:-3}"
+# Runs per MLflow sample (x 100 points). 200 is the workload; fewer only where MLflow is too slow
+# for the time at hand (its per-point cost does not depend on how many runs there are).
+MLFLOW_RUNS="${MLFLOW_RUNS:-200}"
 VENV="${TRACKING_VENV:-$BENCH/.venv-tracking}"
 PYTHON="${PYTHON:-python3}"
 OUT="${OUT:-$BENCH/results/tracking.json}"
@@ -32,5 +35,5 @@ fi
 
 echo "# load before: $(uptime)" >&2
 exec "$PYTHON" "$HERE/bench.py" --mlp "$MLP" --mlflow-python "$VENV/bin/python" \
-  --reps "$REPS" --separate-reps "$SEPARATE_REPS" --mlflow-reps "$MLFLOW_REPS" --out "$OUT" \
-  --command "MLP=$MLP REPS=$REPS SEPARATE_REPS=$SEPARATE_REPS MLFLOW_REPS=$MLFLOW_REPS Benchmarks/tracking/run.sh"
+  --reps "$REPS" --separate-reps "$SEPARATE_REPS" --mlflow-reps "$MLFLOW_REPS" --mlflow-runs "$MLFLOW_RUNS" --out "$OUT" \
+  --command "MLP=$MLP REPS=$REPS SEPARATE_REPS=$SEPARATE_REPS MLFLOW_REPS=$MLFLOW_REPS MLFLOW_RUNS=$MLFLOW_RUNS Benchmarks/tracking/run.sh"
