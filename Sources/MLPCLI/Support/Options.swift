@@ -47,6 +47,9 @@ func makeRegistry() throws -> PluginRegistry {
     try JSONLinesConnector.register(into: registry)
     try DataSteps.register(into: registry)
     try LogisticTrainer.register(into: registry)
+    try LinearTrainer.register(into: registry)
+    try MLPTrainer.register(into: registry)
+    try EvaluateStep.register(into: registry)
     return registry
 }
 
