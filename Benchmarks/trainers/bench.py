@@ -6,7 +6,11 @@ settings (scikit-learn's MLPClassifier defaults: one hidden layer of 100, Adam l
 standardised features (mlp standardises inside the trainer). Timings are the fit only: for
 scikit-learn `fit()`, for mlp the trainer's `fit_seconds` metric read from `mlp show --json`.
 
-Usage: bench.py --mlp PATH [--only NAME ...] [--reps N] [--out results.json]
+Usage: bench.py (--mlp PATH | --fit-binary PATH) [--only NAME ...] [--reps N] [--out results.json]
+
+--fit-binary runs the fit-speed executable (fit_speed.sh builds it with -O from MLPTrain's
+model sources) instead of an mlp pipeline: the same fit code, without building all of mlp in
+release mode.
 """
 import argparse
 import json
@@ -74,9 +78,16 @@ steps:
     return {m["key"]: m["value"] for m in shown["metrics"] if m.get("iteration") is None}
 
 
+def run_fit_binary(binary, folder, kind, seed):
+    out = subprocess.run([binary, kind, str(folder / "train.csv"), str(folder / "holdout.csv"), str(seed)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mlp", required=True)
+    parser.add_argument("--mlp")
+    parser.add_argument("--fit-binary")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--out")
@@ -100,7 +111,10 @@ def main():
                     row["sklearn_fit_s"] = time.perf_counter() - start
                     row["sklearn_epochs"] = model.n_iter_
                     row["sklearn_accuracy"] = accuracy_score(y_test, model.predict(Z_test))
-                    metrics = run_mlp(args.mlp, folder, "trainer/mlp", f", seed: {SEED + rep}")
+                    if args.fit_binary:
+                        metrics = run_fit_binary(args.fit_binary, folder, "mlp", SEED + rep)
+                    else:
+                        metrics = run_mlp(args.mlp, folder, "trainer/mlp", f", seed: {SEED + rep}")
                     row["mlp_fit_s"] = metrics["fit_seconds"]
                     row["mlp_epochs"] = metrics["epochs"]
                     row["mlp_accuracy"] = metrics["accuracy"]
@@ -113,7 +127,10 @@ def main():
                     predicted = model.predict(X_test)
                     row["sklearn_rmse"] = mean_squared_error(y_test, predicted) ** 0.5
                     row["sklearn_r2"] = r2_score(y_test, predicted)
-                    metrics = run_mlp(args.mlp, folder, "trainer/linear", "")
+                    if args.fit_binary:
+                        metrics = run_fit_binary(args.fit_binary, folder, "linear", 0)
+                    else:
+                        metrics = run_mlp(args.mlp, folder, "trainer/linear", "")
                     row["mlp_fit_s"] = metrics["fit_seconds"]
                     row["mlp_rmse"] = metrics["rmse"]
                     row["mlp_r2"] = metrics["r2"]

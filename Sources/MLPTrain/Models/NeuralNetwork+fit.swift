@@ -72,7 +72,9 @@ extension NeuralNetwork {
             for c in 0..<width { inputs[r * width + c] = Float((x.values[r * width + c] - standardizer.means[c]) / standardizer.scales[c]) }
         }
 
-        var (trainRows, validationRows) = try split(rows: n, labels: task == .classification ? labels : nil, settings: settings)
+        let parts = try split(rows: n, labels: task == .classification ? labels : nil, settings: settings)
+        var trainRows = parts.train
+        let validationRows = parts.validation
         let shape = NetworkShape(sizes: [width] + settings.hidden + [outputs])
         var generator = SeededGenerator(seed: settings.seed)
         var parameters = [Float](repeating: 0, count: shape.parameterCount)

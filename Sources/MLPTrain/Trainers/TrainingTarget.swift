@@ -1,11 +1,6 @@
 import Foundation
 import MLPData
 
-/// What a model predicts: a class (with probabilities) or a number.
-public enum PredictionTask: String, Codable, Sendable {
-    case classification, regression
-}
-
 /// Reading the target column (and checking the feature columns) of a training or scoring set.
 enum TrainingTarget {
     /// The most distinct values a whole-number target may have and still be read as classes.
