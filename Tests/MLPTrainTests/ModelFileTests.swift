@@ -14,7 +14,7 @@ import MLPData
         let metrics = try ModelScoring.metrics(of: model, on: try DatasetLoading.load(holdout))
         for key in ["accuracy", "auc", "f1", "log_loss"] { #expect(metrics[key] == scored.metrics[key], "\(key)") }
         #expect(scored.metrics["fit_seconds"] != nil)
-        #expect(ModelFile.formats == ["mlp-linear-regression/1", "mlp-mlp/1", "mlp-softmax-regression/1"])
+        #expect(Set(ModelFile.formats).isSuperset(of: ["mlp-linear-regression/1", "mlp-mlp/1", "mlp-softmax-regression/1"]))
     }
 
     @Test func filesThatAreNotModelsSayWhy() throws {
