@@ -5,10 +5,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$(dirname "$HERE")")"
 SRC="$REPO/Sources/MLPTrain"
 mkdir -p "$REPO/Benchmarks/.build"
-swiftc -O -module-name FitSpeed -o "$REPO/Benchmarks/.build/fit-speed" \
+swiftc -O -module-name FitSpeed -o "${OUT:-$REPO/Benchmarks/.build/fit-speed}" \
   "$HERE/FitSpeed/main.swift" \
   "$SRC/Models/NeuralNetwork.swift" "$SRC/Models/NeuralNetwork+fit.swift" "$SRC/Models/NeuralNetworkWorkspace.swift" \
   "$SRC/Models/DenseKernels.swift" "$SRC/Models/SoftmaxRegression.swift" "$SRC/Models/LinearRegression.swift" \
   "$SRC/Models/PredictionTask.swift" "$SRC/Models/Standardizer+validate.swift" "$SRC/Optimizers/LBFGS.swift" \
   "$SRC/Metrics/ClassificationMetrics.swift" "$SRC/Support/SeededGenerator.swift"
-echo "$REPO/Benchmarks/.build/fit-speed"
+echo "${OUT:-$REPO/Benchmarks/.build/fit-speed}"
