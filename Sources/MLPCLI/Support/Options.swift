@@ -53,6 +53,9 @@ func makeRegistry() throws -> PluginRegistry {
     try SQLiteConnector.register(into: registry)
     try HTTPConnector.register(into: registry)
     try DataValidation.register(into: registry)
+    try LinearTrainer.register(into: registry)
+    try MLPTrainer.register(into: registry)
+    try EvaluateStep.register(into: registry)
     return registry
 }
 
