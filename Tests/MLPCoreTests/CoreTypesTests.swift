@@ -133,18 +133,28 @@ import Testing
     }
 
     @Test func terminatingTheGroupStopsGrandchildren() async throws {
-        let marker = "\(folder)/marker"
         let started = "\(folder)/started"
-        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "(touch \(started); sleep 3; touch \(marker)) & sleep 30"],
+        // The background grandchild writes its pid, then would live for a minute.
+        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "(sh -c 'echo $$ > \(started).tmp; mv \(started).tmp \(started); exec sleep 60') & sleep 30"],
                                            environment: ProcessInfo.processInfo.environment, directory: folder, stdoutPath: nil, stderrPath: nil)
         // Wait until the background grandchild exists, however loaded the machine is.
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: started), Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
+        let text = try String(contentsOfFile: started, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let grandchild = try #require(pid_t(text))
         await child.terminateGroup(grace: 1)
         let code = await child.wait()
         #expect(code == 128 + SIGTERM || code == 128 + SIGKILL)
-        try await Task.sleep(nanoseconds: 3_500_000_000)
-        #expect(!FileManager.default.fileExists(atPath: marker), "the background grandchild outlived the group")
+        // Gone (or a zombie waiting for init to reap it) within a few seconds, not after its minute.
+        func isAlive() -> Bool {
+            guard kill(grandchild, 0) == 0 else { return false }
+            let stat = (try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8)) ?? ""
+            guard let close = stat.lastIndex(of: ")") else { return false }
+            return !stat[stat.index(after: close)...].hasPrefix(" Z")
+        }
+        let gone = Date().addingTimeInterval(10)
+        while isAlive(), Date() < gone { try await Task.sleep(nanoseconds: 20_000_000) }
+        #expect(!isAlive(), "the background grandchild outlived the group")
     }
 
     @Test func aMissingProgramIsAClearError() {
