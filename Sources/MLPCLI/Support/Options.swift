@@ -47,6 +47,7 @@ func makeRegistry() throws -> PluginRegistry {
     try JSONLinesConnector.register(into: registry)
     try DataSteps.register(into: registry)
     try LogisticTrainer.register(into: registry)
+    try GBTTrainer.register(into: registry)
     return registry
 }
 
