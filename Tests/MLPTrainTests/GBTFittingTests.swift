@@ -58,7 +58,7 @@ func leafCounts(_ model: GBTModel, _ rows: [[Double]]) -> [[Int: Int]] {
 @Suite struct GBTFittingTests {
     @Test func aStepFunctionIsOneSplitAtTheStep() throws {
         var source = UniformSource(seed: 1)
-        let xs = (0..<400).map { _ in source.next() }
+        let xs = (0..<200).map { _ in source.next() }  // under 255 distinct values: a threshold between each pair
         let labels = xs.map { $0 > 0.37 ? 1.0 : 0.0 }
         var settings = GBTSettings()
         settings.maxIterations = 10
@@ -244,9 +244,11 @@ func leafCounts(_ model: GBTModel, _ rows: [[Double]]) -> [[Int: Int]] {
         let reseeded = try GradientBoosting.fit(columns(rows), targets: labels, objective: .binaryLogLoss, settings: settings)
         #expect(reseeded.trees != first.trees, "another seed holds out other rows")
 
-        for (change, expected) in [({ (s: inout GBTSettings) in s.learningRate = 0 }, "learning_rate"),
-                                   ({ $0.maxBins = 300 }, "max_bins"), ({ $0.minSamplesLeaf = 0 }, "min_samples_leaf"),
-                                   ({ $0.maxLeafNodes = 1 }, "max_leaf_nodes"), ({ $0.validationFraction = 1 }, "validation_fraction")] {
+        let changes: [(expected: String, change: (inout GBTSettings) -> Void)] = [
+            ("learning_rate", { $0.learningRate = 0 }), ("max_bins", { $0.maxBins = 300 }), ("min_samples_leaf", { $0.minSamplesLeaf = 0 }),
+            ("max_leaf_nodes", { $0.maxLeafNodes = 1 }), ("validation_fraction", { $0.validationFraction = 1 }),
+        ]
+        for (expected, change) in changes {
             var bad = GBTSettings()
             change(&bad)
             let error = #expect(throws: TrainingError.self) { try GradientBoosting.fit(columns(rows), targets: labels, objective: .binaryLogLoss, settings: bad) }

@@ -85,7 +85,8 @@ public struct GBTTrainer: Trainer {
             "iterations": Double(boosted.iterations),
         ]
         let trainMatrix = try featureEncoder.encodeAllowingMissing(data)
-        for (key, value) in try Self.report(model, trainMatrix, classTruth: targets.map { Int($0) }, valueTruth: targets) {
+        let classTruth = task == .classification ? targets.map { Int($0) } : []
+        for (key, value) in try Self.report(model, trainMatrix, classTruth: classTruth, valueTruth: targets) {
             metrics["train_\(key)"] = value
         }
         if let holdoutPath = request.inputPaths["holdout"] {

@@ -51,25 +51,29 @@ public struct GBTModel: Codable, Sendable {
     /// Raw scores, `treesPerIteration` per row, of the rows of `x` (`NaN` is a missing value).
     public func rawScores(_ x: FeatureMatrix) -> [[Double]] {
         precondition(x.columns == featureCount, "GBTModel: \(x.columns) feature columns given, the model reads \(featureCount)")
-        var scores = [[Double]](repeating: baseline, count: x.rows)
-        x.values.withUnsafeBufferPointer { values in
-            for (position, tree) in trees.enumerated() {
-                let k = position % treesPerIteration
-                tree.withUnsafeBufferPointer { nodes in
-                    for row in 0..<x.rows {
-                        let features = values.baseAddress! + row * x.columns
-                        var index = 0
-                        while nodes[index].left >= 0 {
-                            let value = features[nodes[index].feature]
-                            let goesLeft = value.isNaN ? nodes[index].missingGoesLeft : value <= nodes[index].threshold
-                            index = goesLeft ? nodes[index].left : nodes[index].right
+        let outputs = treesPerIteration
+        var flat = [Double](repeating: 0, count: x.rows * outputs)
+        flat.withUnsafeMutableBufferPointer { scores in
+            for row in 0..<x.rows { for k in 0..<outputs { scores[row * outputs + k] = baseline[k] } }
+            x.values.withUnsafeBufferPointer { values in
+                for (position, tree) in trees.enumerated() {
+                    let k = position % outputs
+                    tree.withUnsafeBufferPointer { nodes in
+                        for row in 0..<x.rows {
+                            let features = values.baseAddress! + row * x.columns
+                            var index = 0
+                            while nodes[index].left >= 0 {
+                                let value = features[nodes[index].feature]
+                                let goesLeft = value.isNaN ? nodes[index].missingGoesLeft : value <= nodes[index].threshold
+                                index = goesLeft ? nodes[index].left : nodes[index].right
+                            }
+                            scores[row * outputs + k] += nodes[index].value
                         }
-                        scores[row][k] += nodes[index].value
                     }
                 }
             }
         }
-        return scores
+        return (0..<x.rows).map { row in Array(flat[(row * outputs)..<((row + 1) * outputs)]) }
     }
 
     /// Class probabilities of each row of `x`, one column per entry of ``classes``.
