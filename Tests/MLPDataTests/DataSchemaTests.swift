@@ -136,3 +136,34 @@ import Testing
         #expect(encoded.contains("\"true_count\":2"))
     }
 }
+
+@Suite struct DataSchemaStrictnessTests {
+    @Test func aMisspeltRuleIsAnErrorNotASilentlyUncheckedRule() throws {
+        let typo = try #require(throws: DataSchemaError.self) { try DataSchema(parsing: "columns: {age: {nulable: false}}") }
+        #expect(typo.description.contains("'nulable' is not a column rule key"))
+        #expect(typo.description.contains("type, nullable, min, max, allowed, unique, required"))
+        let top = try #require(throws: DataSchemaError.self) { try DataSchema(parsing: "row: {min: 1}\ncolumns: {}") }
+        #expect(top.description.contains("'row' is not a schema key"))
+        let bounds = try #require(throws: DataSchemaError.self) { try DataSchema(parsing: "rows: {min: 1, minimum: 2}") }
+        #expect(bounds.description.contains("'minimum' is not a rows key"))
+    }
+
+    @Test func aLowerBoundAboveItsUpperBoundIsAnError() throws {
+        let column = try #require(throws: DataSchemaError.self) { try DataSchema(parsing: "columns: {age: {min: 10, max: 5}}") }
+        #expect(column.description.contains("'columns.age.min': min (10.0) is above max (5.0)"))
+        let rows = try #require(throws: DataSchemaError.self) { try DataSchema(parsing: "rows: {min: 10, max: 5}") }
+        #expect(rows.description.contains("min (10) is above max (5)"))
+    }
+
+    @Test func everyRuleStillDecodes() throws {
+        let schema = try DataSchema(parsing: """
+            rows: {min: 1, max: 9}
+            columns:
+              a: {type: int, nullable: false, min: 0, max: 3, allowed: ["1", "2"], unique: true, required: true}
+              b: {}
+            """)
+        #expect(schema == DataSchema(rows: .init(min: 1, max: 9), columns: [
+            "a": .init(type: .int, nullable: false, min: 0, max: 3, allowed: ["1", "2"], unique: true, required: true), "b": .init(),
+        ]))
+    }
+}

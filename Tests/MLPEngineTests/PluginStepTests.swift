@@ -94,7 +94,8 @@ struct MeanTrainer: Trainer {
             """)
         let started = Date()
         let (run, steps) = try await sandbox.run()
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Far less than the trainer's 30 s delay (not tighter: a loaded 2-core machine is slow).
+        #expect(Date().timeIntervalSince(started) < 20)
         #expect(run.status == .failed)
         #expect(steps["fit"]?.error == "timed out after 200ms")
     }

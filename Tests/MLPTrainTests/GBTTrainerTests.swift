@@ -72,6 +72,14 @@ import MLPData
         #expect(file.task == .regression && file.classes.isEmpty)
         let predicted = file.predictValues(FeatureMatrix(rows: 2, columns: 2, values: [.nan, 0.5, 0.5, 0.5]))
         #expect(abs(predicted[0] - 4) < 0.3 && abs(predicted[1] - 2) < 0.3, "\(predicted)")
+
+        // The generic model-file layer (what `evaluate` and serving use) loads it too, and takes
+        // rows with empty cells.
+        let loaded = try ModelFile.load(path: model)
+        #expect(loaded.format == "mlp-gbt/1" && loaded.task == .regression)
+        let rows = try Dataset(columns: [.float("x", [nil, 0.5]), .float("z", [0.5, 0.5]), .float("y", [nil, nil])])
+        guard case .regression(let values) = try loaded.predict(rows) else { Issue.record("not a regression"); return }
+        #expect(values.count == 2 && abs(values[0] - predicted[0]) < 1e-12 && abs(values[1] - predicted[1]) < 1e-12)
     }
 
     @Test func badInputsSayWhatIsWrong() async throws {

@@ -5,10 +5,13 @@ import MLPEngine
 import MLPStore
 import CSVConnector
 import DataSteps
+import DataValidation
+import HTTPConnector
 import JSONLinesConnector
 import MLPTrain
 import PythonTask
 import ShellTask
+import SQLiteConnector
 
 /// Where the project is: `--project DIR`, else the nearest folder at or above the current one with an mlp.yaml.
 struct ProjectOptions: ParsableArguments {
@@ -47,6 +50,12 @@ func makeRegistry() throws -> PluginRegistry {
     try JSONLinesConnector.register(into: registry)
     try DataSteps.register(into: registry)
     try LogisticTrainer.register(into: registry)
+    try SQLiteConnector.register(into: registry)
+    try HTTPConnector.register(into: registry)
+    try DataValidation.register(into: registry)
+    try LinearTrainer.register(into: registry)
+    try MLPTrainer.register(into: registry)
+    try EvaluateStep.register(into: registry)
     try GBTTrainer.register(into: registry)
     return registry
 }

@@ -33,6 +33,9 @@ public protocol DataConnector: Sendable {
     var descriptor: StepKindDescriptor { get }
     /// Project files whose content joins the step's cache key (the file a `path` input names).
     func sourceFiles(for config: [String: PortValue]) -> [String]
+    /// Whether the key above determines the result. A connector reading something that can change
+    /// outside the project (a URL without a checksum) returns false, and its step runs every time.
+    func isCacheable(for config: [String: PortValue]) -> Bool
     func read(_ request: ConnectorRequest) async throws -> ConnectorResult
 }
 
@@ -43,4 +46,7 @@ extension DataConnector {
         if case .string(let path) = config["path"], !path.contains("://") { files.append(path) }
         return files + ProjectFiles.list(config["files"])
     }
+
+    /// By default, a connector's result is determined by its cache key.
+    public func isCacheable(for config: [String: PortValue]) -> Bool { true }
 }

@@ -107,6 +107,7 @@ public struct DataSchemaError: Error, CustomStringConvertible, Sendable {
         case .keyNotFound(let key, let context):
             return "\(path(context)) needs the key '\(key.stringValue)'"
         case .dataCorrupted(let context):
+            guard context.codingPath.last?.stringValue == "type" else { return "\(path(context)): \(context.debugDescription)" }
             let types = ColumnType.allCases.map(\.rawValue).joined(separator: ", ")
             return "\(path(context)): \(context.debugDescription) (column types are \(types))"
         @unknown default:

@@ -63,6 +63,12 @@ struct StepRunner: Sendable {
             }
         }
 
+        /// Whether an earlier execution with the same key may stand in for this one.
+        func isCacheable(_ config: [String: PortValue]) -> Bool {
+            if case .connector(let connector) = self { return connector.isCacheable(for: config) }
+            return true
+        }
+
         /// Whether attempts run in a process that writes logs.
         var writesLogs: Bool { if case .executor = self { return true } else { return false } }
     }
@@ -99,7 +105,7 @@ struct StepRunner: Sendable {
                                        projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
         step.cacheKey = key.key
         step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
-        let cacheable = BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true
+        let cacheable = (BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true) && (backend?.isCacheable(job.config) ?? true)
         if job.useCache, job.spec.cache, cacheable, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
             return (step, try commitCached(step: step, from: hit.0, outputs: hit.1, job: job))
         }

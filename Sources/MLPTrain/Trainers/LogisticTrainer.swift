@@ -48,22 +48,22 @@ public struct LogisticTrainer: Trainer {
         let featureEncoder = try FeatureEncoder(fitting: data, columns: wanted, excluding: [target])
         let x = try featureEncoder.encode(data)
         try Task.checkCancellation()
+        let clock = FitClock()
         let model = try SoftmaxRegression.fit(x, labels: labels, classes: classes.count, l2: l2,
                                               optimizer: LBFGS(maxIterations: maxIterations)) { iteration, loss in
             request.logMetric("loss", loss, iteration)
         }
+        let fitSeconds = clock.seconds
         try Task.checkCancellation()
         let file = ClassifierFile(target: target, classes: classes, encoder: featureEncoder, model: model)
         // Sorted keys: the same model is the same bytes, so the same artifact digest.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let encoded = try encoder.encode(file)
-        try encoded.write(to: URL(fileURLWithPath: request.modelDestination))
+        try ModelFile.write(file, to: request.modelDestination)
 
         var metrics = try MetricReport.classification(truth: labels, probabilities: model.probabilities(x))
             .filter { !$0.key.hasPrefix("confusion") }
             .reduce(into: [String: Double]()) { $0["train_\($1.key)"] = $1.value }
         metrics["iterations"] = Double(model.iterations)
+        metrics["fit_seconds"] = fitSeconds
         if let holdoutPath = request.inputPaths["holdout"] {
             let holdout = try DatasetLoading.load(holdoutPath)
             let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })

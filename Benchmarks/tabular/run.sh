@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Tabular training side by side: mlp's trainers (through the CLI) vs scikit-learn. One command:
+#
+#   Benchmarks/tabular/run.sh                        # REPS=5, all four datasets
+#   MLP=/path/to/mlp REPS=3 DATASETS=digits,wine Benchmarks/tabular/run.sh
+#
+# Makes Benchmarks/.venv-tabular (git-ignored; pip install scikit-learn) if missing, the data
+# under Benchmarks/tabular/data/ (git-ignored; prepare.py: scikit-learn's toy datasets exported
+# by scripts/export_datasets.py, plus a generated 200,000 x 40 three-class problem, each split
+# once into train.csv / test.csv), then runs bench.py: a Markdown table on stdout, progress and
+# the load on stderr, every sample in Benchmarks/results/tabular.json (git-ignored).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BENCH="$(dirname "$HERE")"
+REPO="$(dirname "$BENCH")"
+MLP="${MLP:-$REPO/.build/release/mlp}"
+REPS="${REPS:-5}"
+DATASETS="${DATASETS:-digits,breast_cancer,wine,generated}"
+# scikit-learn's BLAS/OpenMP threads; 1 like mlp's trainers, 0 for the libraries' default.
+SKLEARN_THREADS="${SKLEARN_THREADS:-1}"
+VENV="${TABULAR_VENV:-$BENCH/.venv-tabular}"
+PYTHON="${PYTHON:-python3}"
+DATA="${DATA:-$HERE/data}"
+OUT="${OUT:-$BENCH/results/tabular.json}"
+
+if [[ ! -x "$MLP" ]]; then
+  echo "no mlp binary at $MLP (build it: swift build -c release --product mlp, or set MLP=...)" >&2
+  exit 1
+fi
+if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sklearn, threadpoolctl' 2>/dev/null; then
+  echo "# installing scikit-learn into $VENV" >&2
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet scikit-learn
+fi
+"$VENV/bin/python" "$HERE/prepare.py" "$DATA"
+
+echo "# load before: $(uptime)" >&2
+exec "$VENV/bin/python" "$HERE/bench.py" --mlp "$MLP" --data "$DATA" --datasets "$DATASETS" \
+  --reps "$REPS" --threads "$SKLEARN_THREADS" --out "$OUT" \
+  --command "MLP=$MLP REPS=$REPS DATASETS=$DATASETS SKLEARN_THREADS=$SKLEARN_THREADS Benchmarks/tabular/run.sh"

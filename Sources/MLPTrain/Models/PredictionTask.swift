@@ -1,0 +1,4 @@
+/// What a model predicts: a class (with probabilities) or a number.
+public enum PredictionTask: String, Codable, Sendable {
+    case classification, regression
+}

@@ -1,0 +1,44 @@
+import Foundation
+import MLPCore
+import MLPData
+@testable import MLPTrain
+
+/// Metric points a trainer logged, by key.
+final class LoggedPoints: @unchecked Sendable {
+    private let lock = NSLock()
+    private var points: [(key: String, value: Double, step: Int)] = []
+
+    func add(_ key: String, _ value: Double, _ step: Int) {
+        lock.lock()
+        points.append((key, value, step))
+        lock.unlock()
+    }
+
+    func values(_ key: String) -> [Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return points.filter { $0.key == key }.map(\.value)
+    }
+}
+
+/// A training request over files written by the test.
+func trainingRequest(_ config: [String: PortValue], data: String, holdout: String? = nil, model: String, seed: UInt64 = 0,
+                     points: LoggedPoints = LoggedPoints()) -> TrainingRequest {
+    var paths = ["data": data]
+    if let holdout { paths["holdout"] = holdout }
+    return TrainingRequest(config: config, inputPaths: paths, modelDestination: model, seed: seed, logMetric: { points.add($0, $1, $2) })
+}
+
+/// Writes `dataset` as an mlpds file in a fresh temporary folder and returns its path.
+func written(_ dataset: Dataset, _ name: String = "data") throws -> String {
+    let path = try temporaryPath(name)
+    try DatasetFile.write(dataset, to: path)
+    return path
+}
+
+func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+/// Uniform draws in [low, high) from a seeded generator.
+func uniforms(_ count: Int, _ low: Double, _ high: Double, _ generator: inout SeededGenerator) -> [Double] {
+    (0..<count).map { _ in low + (high - low) * generator.unit() }
+}
