@@ -21,7 +21,7 @@ import MLPData
         let notJSON = try #require(throws: ModelFileError.self) { try ModelFile.load(Data("PK\u{3}\u{4}".utf8), source: "m.bin") }
         #expect(notJSON.description == "model file m.bin is not an mlp model file (expected a JSON object with a \"format\" field)")
         let unknown = try #require(throws: ModelFileError.self) { try ModelFile.load(Data(#"{"format": "xgboost/2"}"#.utf8), source: "m.json") }
-        #expect(unknown.description.hasPrefix("model file m.json has format 'xgboost/2', which this mlp cannot read (known: mlp-linear-regression/1"))
+        #expect(unknown.description.hasPrefix("model file m.json has format 'xgboost/2', which this mlp cannot read (known: mlp-gbt/1, mlp-linear-regression/1"))
         let incomplete = try #require(throws: ModelFileError.self) { try ModelFile.load(Data(#"{"format": "mlp-mlp/1", "target": "y"}"#.utf8), source: "m.json") }
         #expect(incomplete.description.hasPrefix("model file m.json is not a valid 'mlp-mlp/1' file: missing"))
         let missing = try #require(throws: ModelFileError.self) { try ModelFile.load(path: "/nonexistent/model") }

@@ -56,6 +56,7 @@ func makeRegistry() throws -> PluginRegistry {
     try LinearTrainer.register(into: registry)
     try MLPTrainer.register(into: registry)
     try EvaluateStep.register(into: registry)
+    try GBTTrainer.register(into: registry)
     return registry
 }
 

@@ -11,6 +11,7 @@ public enum ModelFile {
         "mlp-softmax-regression/1": ModelReader(ClassifierFile.self),
         "mlp-linear-regression/1": ModelReader(LinearRegressionFile.self),
         "mlp-mlp/1": ModelReader(NeuralNetworkFile.self),
+        GBTModel.formatTag: ModelReader { GBTModelFile(model: try GBTModel.decode($0)) },
     ]
 
     /// The format names ``load(path:)`` understands, sorted.
@@ -44,6 +45,8 @@ public enum ModelFile {
         let model: any TrainedModel
         do { model = try reader.decode(data) } catch let error as DecodingError {
             throw ModelFileError(path: source, "is not a valid '\(format)' file: \(describe(error))")
+        } catch {
+            throw ModelFileError(path: source, "is not a valid '\(format)' file: \(error)")
         }
         do { try model.validate() } catch { throw ModelFileError(path: source, "is inconsistent: \(error)") }
         return model
@@ -83,6 +86,11 @@ struct ModelReader: Sendable {
 
     init<File: TrainedModel & Decodable>(_ type: File.Type) {
         decode = { try JSONDecoder().decode(File.self, from: $0) }
+    }
+
+    /// A format with a reader of its own (one that decodes more than plain JSON can hold).
+    init(_ decode: @escaping @Sendable (Data) throws -> any TrainedModel) {
+        self.decode = decode
     }
 }
 

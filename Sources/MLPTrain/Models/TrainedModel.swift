@@ -28,6 +28,8 @@ public protocol TrainedModel: Sendable {
     /// Predictions for encoded features (``FeatureEncoder/encode(_:)`` output; any scaling the
     /// model learned is applied inside).
     func predict(_ features: FeatureMatrix) throws -> Prediction
+    /// Predictions for the rows of a dataset (by default: the stored encoder, then the model).
+    func predict(_ data: Dataset) throws -> Prediction
     /// Checks that the stored shapes agree with each other, so a damaged or hand-edited file is
     /// an error at load time instead of a crash at prediction time.
     func validate() throws
