@@ -37,7 +37,7 @@ let package = Package(
         // Hot numeric kernels in C: AVX2/FMA with a portable fallback picked at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Tensors, fp32 math through OpenBLAS, quantized formats (Q8_0, Q4_0).
-        .target(name: "MLPTensor", dependencies: ["CKernels"], linkerSettings: [.linkedLibrary("openblas")]),
+        .target(name: "MLPTensor", dependencies: ["CKernels"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("openblas")]),
         // Model file formats (safetensors, GGUF), tokenizers, architectures.
         .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
         // Built-in trainers and metrics.
