@@ -63,6 +63,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Forward-pass throughput of a MiniLM-shaped BERT (make bench-bert); not part of the tests.
+        .executableTarget(name: "bert-forward-bench", dependencies: ["MLPModels", "MLPTensor"], path: "Benchmarks/BertForward"),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
