@@ -37,7 +37,7 @@ let package = Package(
         // Hot numeric kernels in C: AVX2/FMA with a portable fallback picked at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Tensors, fp32 math through OpenBLAS, quantized formats (Q8_0, Q4_0).
-        .target(name: "MLPTensor", dependencies: ["CKernels"], linkerSettings: [.linkedLibrary("openblas")]),
+        .target(name: "MLPTensor", dependencies: ["CKernels"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("openblas")]),
         // Model file formats (safetensors, GGUF), tokenizers, architectures.
         .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
         // Built-in trainers and metrics.
@@ -63,6 +63,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Forward-pass throughput of a MiniLM-shaped BERT (make bench-bert); not part of the tests.
+        .executableTarget(name: "bert-forward-bench", dependencies: ["MLPModels", "MLPTensor"], path: "Benchmarks/BertForward"),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
