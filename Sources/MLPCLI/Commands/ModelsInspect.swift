@@ -37,14 +37,14 @@ enum ModelFileViews {
         if summary.metadata.isEmpty {
             lines.append("metadata  none")
         } else {
-            lines.append("metadata")
-            var table = TextTable()
+            var table = TextTable("KEY", "TYPE", "VALUE")
             for (key, value) in summary.metadata {
                 switch value {
-                case .string(let text): table.add(row: ["  " + key, text])
-                case .gguf(let value): table.add(row: ["  " + key, value.type.name, value.description])
+                case .string(let text): table.add(key, "string", text)
+                case .gguf(let value): table.add(key, value.type.name, value.description)
                 }
             }
+            lines.append("")
             lines.append(table.render())
         }
         var tensors = TextTable("NAME", "DTYPE", "SHAPE", "BYTES")
