@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"], exclude: ["README.md"]),
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
-            "MLPTemplates", "MLPTUI",
+            "MLPTemplates", "MLPTUI", "MLPModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
-        .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"]),
+        .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
     ],
     swiftLanguageModes: [.v5]
