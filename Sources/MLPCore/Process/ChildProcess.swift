@@ -74,10 +74,36 @@ public final class ChildProcess: @unchecked Sendable {
         }
         guard result == 0 else { throw SpawnError(command: program, reason: String(cString: strerror(result))) }
         let child = ChildProcess(pid: pid)
-        let thread = Thread { child.reap() }
-        thread.stackSize = 64 * 1024
-        thread.start()
+        do {
+            try startReaper(for: child)
+        } catch {
+            // Nobody could wait for it: do not leave a step running that no one will hear from.
+            child.signalGroup(SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            throw SpawnError(command: program, reason: "\(error)")
+        }
         return child
+    }
+
+    /// Starts the thread that waits for `child` (blocking in `waitpid`) and hands its exit over.
+    ///
+    /// A plain pthread with the default stack size: a small explicit stack once made thread
+    /// creation fail silently when a library with a large static TLS block (OpenBLAS, 60 KiB) was
+    /// linked in, and every wait then hung. Creation failures are reported, not ignored.
+    private static func startReaper(for child: ChildProcess) throws {
+        let box = Unmanaged.passRetained(child)
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let child = Unmanaged<ChildProcess>.fromOpaque(argument!).takeRetainedValue()
+            child.reap()
+            return nil
+        }, box.toOpaque())
+        guard result == 0 else {
+            box.release()
+            throw SpawnError(command: "waiter thread", reason: "cannot start a thread to wait for pid \(child.pid): \(String(cString: strerror(result)))")
+        }
+        pthread_detach(thread)
     }
 
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
