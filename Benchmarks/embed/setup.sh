@@ -4,10 +4,10 @@
 # (torch.onnx.export's exporter), threadpoolctl. Idempotent: a venv that already imports all
 # of them is left alone. Prints the venv's python on the last line.
 #
-# torch: a plain `pip install torch` from PyPI pulls the CUDA build (torch plus the nvidia-*
-# wheels, several GB). When pip's find-links holds a CPU-only wheel (this machine has
-# torch 2.13.0+cpu in /opt/wheels, ~190 MB) that one is pinned instead; set TORCH_SPEC to
-# override either choice.
+# torch: a plain `pip install torch` here resolves to torch 2.15.0 from PyPI, the CUDA 13 build,
+# which also pulls triton and 17 nvidia-*/cuda-* wheels (pip install --dry-run, 2026-12-01).
+# When pip's find-links holds a CPU-only wheel (this machine has torch-2.13.0+cpu, 192 MB, in
+# /opt/wheels) that one is pinned instead; set TORCH_SPEC to override either choice.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
