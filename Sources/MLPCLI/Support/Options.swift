@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLPCore
 import MLPEngine
+import MLPModels
 import MLPStore
 import CSVConnector
 import DataSteps
@@ -47,6 +48,7 @@ func makeRegistry() throws -> PluginRegistry {
     try JSONLinesConnector.register(into: registry)
     try DataSteps.register(into: registry)
     try LogisticTrainer.register(into: registry)
+    try CPUInferenceBackend.register(into: registry)
     return registry
 }
 
