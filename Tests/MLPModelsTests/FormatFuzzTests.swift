@@ -39,11 +39,11 @@ final class FormatFuzzTests: XCTestCase {
     /// Opens `bytes` as `format` (from memory, the same checks as a mapped file gets); fails the
     /// test on an error that is not the format's own.
     func open(_ bytes: [UInt8], as format: ModelFormat, at path: String, mapped: Bool = false, line: UInt = #line) throws -> Outcome {
-        let mapping: MappedFile
+        let mapping: MLPModels.MappedFile
         if mapped {
-            mapping = try MappedFile(path: path)
+            mapping = try MLPModels.MappedFile(path: path)
         } else {
-            mapping = MappedFile(path: path, copying: bytes)
+            mapping = MLPModels.MappedFile(path: path, copying: bytes)
         }
         do {
             switch format {

@@ -73,7 +73,7 @@ extension MLPCommandLine {
         /// Embeds in batches of sentences of similar token length (as sentence-transformers does),
         /// returning the embeddings in input order.
         static func embed(_ sentences: [String], with model: SentenceEmbeddingModel, batch: Int, progress: EmbedProgress) throws -> [[Float]] {
-            let ids = model.tokenizer.encode(batch: sentences).map { $0.ids.map { Int32($0) } }
+            let ids = model.tokenIDs(sentences)
             let order = ids.indices.sorted { ids[$0].count > ids[$1].count }
             var out = [[Float]](repeating: [], count: sentences.count)
             var start = 0

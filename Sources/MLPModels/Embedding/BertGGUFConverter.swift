@@ -44,7 +44,8 @@ public enum BertGGUFConverter {
 
         var tensors: [TensorToWrite] = []
         var quantized = 0
-        for entry in file.entries {
+        // Buffers such as `embeddings.position_ids` (I64) are not weights and are left out.
+        for entry in file.entries where entry.storedType.dtype != nil {
             let found: ModelTensor = try file.tensor(named: entry.name)
             let view = try found.tensorView()
             let isMatmul = entry.name.contains("encoder.layer.") && BertWeights.matmulWeightSuffixes.contains { entry.name.hasSuffix($0) }

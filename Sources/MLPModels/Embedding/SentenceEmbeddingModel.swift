@@ -42,8 +42,12 @@ public final class SentenceEmbeddingModel: @unchecked Sendable {
 
     /// One L2-normalised embedding per text, in order.
     public func embed(_ texts: [String]) throws -> [[Float]] {
-        let ids = tokenizer.encode(batch: texts).map { $0.ids.map { Int32($0) } }
-        return try encoder.encode(ids)
+        try encoder.encode(tokenIDs(texts))
+    }
+
+    /// Each text's token ids, [CLS] … [SEP], unpadded (the encoder pads and masks per group).
+    public func tokenIDs(_ texts: [String]) -> [[Int32]] {
+        texts.map { tokenizer.encode($0).ids.map { Int32($0) } }
     }
 
     // MARK: Folder
@@ -67,7 +71,8 @@ public final class SentenceEmbeddingModel: @unchecked Sendable {
             weights = try BertWeights(config: config, source: SafetensorsTensorSource(file))
         case .q8_0, .q4_0:
             var all: [String: Tensor] = [:]
-            for entry in file.entries {
+            // Buffers such as `embeddings.position_ids` (I64) are not weights; the encoder needs none of them.
+            for entry in file.entries where entry.storedType.dtype != nil {
                 let found: ModelTensor = try file.tensor(named: entry.name)
                 all[entry.name] = try found.tensorView()
             }
