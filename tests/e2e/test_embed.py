@@ -57,7 +57,8 @@ def test_quantize_then_embed_the_gguf_file(project):
     report = project.json("quantize", str(MODEL), "--to", "q8_0", "-o", "minilm-q8_0.gguf", "--eval", "sentences.txt", "--threads", "2")
     gguf = project.root / "minilm-q8_0.gguf"
     assert gguf.exists() and report["output_bytes"] == gguf.stat().st_size
-    assert report["output_bytes"] < report["source_bytes"] / 2
+    # The matmul weights (42.5 MB in f32) shrink to about a quarter; the f32 word embeddings (47 MB) stay.
+    assert report["output_bytes"] < report["source_bytes"] * 0.7
     assert report["quantized_tensors"] == 36
     assert report["eval"]["sentences"] == 8 and report["eval"]["min_cosine"] >= 0.995
     assert not [p for p in project.root.iterdir() if p.name.endswith(".tmp")], "the atomic write left its temporary file"
