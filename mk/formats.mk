@@ -9,8 +9,11 @@ FORMATS_VENV := Benchmarks/.venv-embed
 .PHONY: test-asan-formats tokenizer-fixture format-fixtures formats-venv
 test-asan-formats: deps
 	$(SWIFT) build --build-tests -Xswiftc -sanitize=address --scratch-path .build-asan
-	MLP_MINILM_DIR="$$(bash scripts/fetch-model.sh)" $(SWIFT) test --skip-build --scratch-path .build-asan \
-		--filter 'MLPModelsTests\.(Safetensors|GGUF|FormatFuzz|WordPiece)'
+	# Address errors (overflow, use-after-free) stop the run. Leak checking is off: LeakSanitizer
+	# cannot see pointers Swift stores in enum payloads with tag bits, nor objects XCTest keeps
+	# until exit, and reports those as leaks (none of its reports involve Sources/MLPModels).
+	ASAN_OPTIONS=detect_leaks=0 MLP_MINILM_DIR="$$(bash scripts/fetch-model.sh)" \
+		$(SWIFT) test --skip-build --scratch-path .build-asan --filter MLPModelsTests
 
 formats-venv:
 	test -x $(FORMATS_VENV)/bin/python || python3 -m venv $(FORMATS_VENV)

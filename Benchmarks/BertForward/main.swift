@@ -91,10 +91,17 @@ func cpuGHz() -> Double? {
     return nil
 }
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+/// Wall-clock seconds and this process's CPU seconds (all threads) that `body` takes; on a
+/// shared machine the CPU time shows how much of the wall time the process actually ran.
+func seconds(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    func cpuNow() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+    let (start, cpuStart) = (DispatchTime.now().uptimeNanoseconds, cpuNow())
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuNow() - cpuStart)
 }
 
 func run() throws {
@@ -136,10 +143,11 @@ func run() throws {
                 }
             }
         }
-        let gflops = flops / gemm / 1e9
-        var line = String(format: "%@: %.1f sentences/s (%.1f ms per batch of %d); GEMMs alone %.1f GFLOP/s", dtype.rawValue,
-                          Double(sentences) / forward, forward / Double(options.batches) * 1000, options.batch, gflops)
-        if let ghz { line += String(format: " = %.0f%% of fp32 peak", 100 * gflops / (Double(options.threads) * 32 * ghz)) }
+        let gflops = flops / gemm.wall / 1e9
+        var line = String(format: "%@: %.1f sentences/s (%.1f ms per batch of %d, %.2f CPU-s per batch); GEMMs alone %.1f GFLOP/s wall, %.1f GFLOP per CPU-second",
+                          dtype.rawValue, Double(sentences) / forward.wall, forward.wall / Double(options.batches) * 1000, options.batch,
+                          forward.cpu / Double(options.batches), gflops, flops / gemm.cpu / 1e9)
+        if let ghz { line += String(format: "; wall GFLOP/s = %.0f%% of fp32 peak", 100 * gflops / (Double(options.threads) * 32 * ghz)) }
         print(line)
     }
 }

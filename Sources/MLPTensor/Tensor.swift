@@ -30,7 +30,9 @@ public struct Tensor: @unchecked Sendable {
     public init(shape: [Int], values: [Float]) throws {
         try self.init(zeros: shape, dtype: .f32)
         guard values.count == elementCount else { throw TensorError.valueCountMismatch(expected: elementCount, got: values.count) }
-        values.withUnsafeBytes { storage.baseAddress.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        values.withUnsafeBytes { bytes in
+            if let source = bytes.baseAddress { storage.baseAddress.copyMemory(from: source, byteCount: bytes.count) }
+        }
     }
 
     /// A row-major view of `storage` from `byteOffset`; throws unless the bytes fit inside it.

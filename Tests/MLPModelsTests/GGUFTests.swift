@@ -99,6 +99,19 @@ final class GGUFTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
     }
 
+    /// The GGML ids are ggml.h's (`GGML_TYPE_F32 = 0`, `F16 = 1`, `Q4_0 = 2`, `Q8_0 = 8`, `I8 = 24`,
+    /// `BF16 = 30`), and each type's sizes agree with MLPTensor's block layouts.
+    func testGGMLTypesMatchDTypes() {
+        XCTAssertEqual(DType.allCases.map { GGMLType($0).rawValue }, [0, 1, 30, 24, 8, 2])
+        for dtype in DType.allCases {
+            XCTAssertEqual(GGMLType(dtype).dtype, dtype)
+            for elements in [0, 32, 64, 4096, 33] {
+                XCTAssertEqual(GGMLType(dtype).byteCount(elements: elements), dtype.byteCount(elements: elements), "\(dtype) × \(elements)")
+            }
+        }
+        XCTAssertNil(GGMLType(rawValue: 4).byteCount(elements: 32), "Q4_2 was removed from ggml")
+    }
+
     func testUnsupportedTypeOpensButIsNotATensor() throws {
         // A Q4_K tensor (type 12, 256-element blocks of 144 bytes): the file opens, inspect can list it.
         var bytes = Array("GGUF".utf8) + littleEndianBytes(UInt32(3)) + littleEndianBytes(UInt64(1)) + littleEndianBytes(UInt64(0))

@@ -5,7 +5,8 @@ import XCTest
 /// The tokenizer against Hugging Face `tokenizers` on all-MiniLM-L6-v2's vocabulary: every sentence
 /// of the committed corpus (Fixtures/wordpiece-minilm.jsonl, written by scripts/tokenizer_fixture.py)
 /// must get exactly the reference's ids. Needs the model's vocab.txt (scripts/fetch-model.sh);
-/// skipped when it is absent.
+/// skipped when it is absent. The heaviest test of the module: 2,400 encodings, about 4 s in a
+/// debug build on an idle machine.
 final class WordPieceMiniLMTests: XCTestCase {
     struct Case: Decodable {
         let text: String

@@ -18,6 +18,7 @@ final class TensorTests: XCTestCase {
         XCTAssertThrowsError(try t.reshaped([4]))
         XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [1, 2, 3]))
         XCTAssertThrowsError(try Tensor(zeros: [-1]))
+        XCTAssertEqual(try Tensor(shape: [0, 3], values: []).floats(), [])
         XCTAssertThrowsError(try Tensor(zeros: [Int.max, 4]))
         // A view shares storage: writing through the parent shows in the view.
         let view = try t.rows(1..<2)

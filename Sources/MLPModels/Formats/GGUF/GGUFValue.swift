@@ -1,6 +1,8 @@
 /// The type tag of a GGUF metadata value (`gguf_metadata_value_type`).
 public enum GGUFValueType: UInt32, CaseIterable, Sendable {
+    /// Fixed-size scalars up to 32 bits, and bool (one byte, 0 or 1).
     case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6, bool = 7
+    /// A uint64 length and UTF-8 bytes; an element type, uint64 count and elements; 64-bit scalars.
     case string = 8, array = 9, uint64 = 10, int64 = 11, float64 = 12
 
     /// The fewest bytes one value of this type takes in the file (a string's or array's header).
@@ -17,7 +19,9 @@ public enum GGUFValueType: UInt32, CaseIterable, Sendable {
 
 /// One GGUF metadata value.
 public indirect enum GGUFValue: Equatable, Sendable, CustomStringConvertible {
+    /// An integer of the named width and signedness.
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
+    /// A 64-bit integer, a float, a bool or a UTF-8 string.
     case uint64(UInt64), int64(Int64), float32(Float), float64(Double), bool(Bool), string(String)
     /// An array of values that all have `elementType` (which may itself be `.array`).
     case array(elementType: GGUFValueType, values: [GGUFValue])

@@ -5,8 +5,11 @@ import MLPTensor
 /// The reader knows all of them, so that it can check every tensor's size; only those with a
 /// ``MLPTensor/DType`` counterpart (``dtype``) can be used as tensors by mlp.
 public enum SafetensorsDType: String, CaseIterable, Sendable {
+    /// One-byte types: bool, unsigned and signed bytes, the two 8-bit float formats.
     case bool = "BOOL", u8 = "U8", i8 = "I8", f8e5m2 = "F8_E5M2", f8e4m3 = "F8_E4M3"
+    /// Two-byte types: 16-bit integers, IEEE half and bfloat16.
     case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
+    /// Four- and eight-byte integers and floats.
     case i32 = "I32", u32 = "U32", f32 = "F32", f64 = "F64", i64 = "I64", u64 = "U64"
 
     /// Bytes per element.

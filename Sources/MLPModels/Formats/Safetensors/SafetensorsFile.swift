@@ -190,14 +190,14 @@ public final class SafetensorsFile: Sendable {
     }
 
     private static func describe(_ error: DecodingError) -> String {
-        func where_(_ path: [CodingKey]) -> String {
+        func location(_ path: [CodingKey]) -> String {
             path.isEmpty ? "at the top level" : "at " + path.map { $0.intValue.map { "[\($0)]" } ?? "'\($0.stringValue)'" }.joined(separator: " ")
         }
         switch error {
-        case let .typeMismatch(type, context): return "\(where_(context.codingPath)): expected \(type) (\(context.debugDescription))"
-        case let .valueNotFound(type, context): return "\(where_(context.codingPath)): missing \(type)"
-        case let .keyNotFound(key, context): return "\(where_(context.codingPath)): missing key '\(key.stringValue)'"
-        case let .dataCorrupted(context): return "\(where_(context.codingPath)): \(context.debugDescription)"
+        case let .typeMismatch(type, context): return "\(location(context.codingPath)): expected \(type) (\(context.debugDescription))"
+        case let .valueNotFound(type, context): return "\(location(context.codingPath)): missing \(type)"
+        case let .keyNotFound(key, context): return "\(location(context.codingPath)): missing key '\(key.stringValue)'"
+        case let .dataCorrupted(context): return "\(location(context.codingPath)): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
     }
