@@ -37,7 +37,7 @@ let package = Package(
         // Hot numeric kernels in C: AVX2/FMA with a portable fallback picked at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Tensors, fp32 math through OpenBLAS, quantized formats (Q8_0, Q4_0).
-        .target(name: "MLPTensor", dependencies: ["CKernels"], linkerSettings: [.linkedLibrary("openblas")]),
+        .target(name: "MLPTensor", dependencies: ["CKernels"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("openblas")]),
         // Model file formats (safetensors, GGUF), tokenizers, architectures.
         .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
         // Built-in trainers and metrics.
@@ -66,10 +66,12 @@ let package = Package(
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
             "SQLiteConnector", "HTTPConnector", "DataValidation",
-            "MLPTemplates", "MLPTUI",
+            "MLPTemplates", "MLPTUI", "MLPModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Forward-pass throughput of a MiniLM-shaped BERT (make bench-bert); not part of the tests.
+        .executableTarget(name: "bert-forward-bench", dependencies: ["MLPModels", "MLPTensor"], path: "Benchmarks/BertForward"),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),
@@ -83,7 +85,7 @@ let package = Package(
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
-        .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"]),
+        .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
-#include "ckernels.h"
+#include "internal.h"
+#include <stdlib.h>
 
-#if defined(__x86_64__) || defined(_M_X64)
+#if CK_X86
 #include <cpuid.h>
 
 uint32_t ck_cpu_features(void) {
@@ -23,3 +24,27 @@ uint32_t ck_cpu_features(void) {
 #else
 uint32_t ck_cpu_features(void) { return 0; }
 #endif
+
+// -1 until first use; then a CK_PATH_* value.
+static int selected_path = -1;
+
+static int best_supported_path(void) {
+    const uint32_t need = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C;
+    return (CK_X86 && (ck_cpu_features() & need) == need) ? CK_PATH_AVX2 : CK_PATH_SCALAR;
+}
+
+int ck_kernel_path(void) {
+    int path = __atomic_load_n(&selected_path, __ATOMIC_RELAXED);
+    if (path >= 0) return path;
+    path = best_supported_path();
+    const char *forced = getenv("MLP_KERNELS");
+    if (forced && strcmp(forced, "scalar") == 0) path = CK_PATH_SCALAR;
+    __atomic_store_n(&selected_path, path, __ATOMIC_RELAXED);
+    return path;
+}
+
+int ck_select_kernel_path(int path) {
+    const int chosen = (path == CK_PATH_AVX2 && best_supported_path() == CK_PATH_AVX2) ? CK_PATH_AVX2 : CK_PATH_SCALAR;
+    __atomic_store_n(&selected_path, chosen, __ATOMIC_RELAXED);
+    return chosen;
+}

@@ -14,6 +14,7 @@ public struct MLPCommandLine: AsyncParsableCommand {
             Init.self, Templates.self, Validate.self, Run.self, Runs.self, Show.self, Logs.self,
             Approvals.self, Approve.self, Reject.self, Resume.self, Cancel.self, Artifacts.self, Lineage.self,
             Metrics.self, Compare.self, Plot.self, Models.self, Tui.self,
+            Embed.self, Quantize.self,
         ]
     )
 

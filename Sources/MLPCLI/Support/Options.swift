@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLPCore
 import MLPEngine
+import MLPModels
 import MLPStore
 import CSVConnector
 import DataSteps
@@ -57,6 +58,7 @@ func makeRegistry() throws -> PluginRegistry {
     try MLPTrainer.register(into: registry)
     try EvaluateStep.register(into: registry)
     try GBTTrainer.register(into: registry)
+    try CPUInferenceBackend.register(into: registry)
     return registry
 }
 

@@ -1,0 +1,212 @@
+#include "internal.h"
+#include <math.h>
+#include <stdlib.h>
+
+// MARK: - Portable paths
+
+static float dot_scalar(const float *a, const float *b, int64_t n) {
+    float s = 0.0f;
+    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static void axpy_scalar(float alpha, const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+static void layer_norm_row_scalar(float *x, int64_t n, const float *gamma, const float *beta, float eps) {
+    float sum = 0.0f;
+    for (int64_t j = 0; j < n; j++) sum += x[j];
+    const float mean = sum / (float)n;
+    float sq = 0.0f;
+    for (int64_t j = 0; j < n; j++) sq += (x[j] - mean) * (x[j] - mean);
+    const float inv = 1.0f / sqrtf(sq / (float)n + eps);
+    for (int64_t j = 0; j < n; j++) x[j] = (x[j] - mean) * inv * gamma[j] + beta[j];
+}
+
+// MARK: - AVX2 paths
+
+#if CK_X86
+CK_AVX2 static float dot_avx2(const float *a, const float *b, int64_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+    }
+    for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    float s = ck_hsum256(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+CK_AVX2 static void axpy_avx2(float alpha, const float *x, float *y, int64_t n) {
+    const __m256 a = _mm256_set1_ps(alpha);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += alpha * x[i];
+}
+
+CK_AVX2 static void add_bias_residual_row_avx2(float *x, int64_t n, const float *bias, const float *residual) {
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(x + j);
+        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
+        if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + j));
+        _mm256_storeu_ps(x + j, v);
+    }
+    for (; j < n; j++) x[j] += (bias ? bias[j] : 0.0f) + (residual ? residual[j] : 0.0f);
+}
+
+CK_AVX2 static void layer_norm_row_avx2(float *x, int64_t n, const float *gamma, const float *beta, float eps) {
+    int64_t j = 0;
+    __m256 acc = _mm256_setzero_ps();
+    for (; j + 8 <= n; j += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(x + j));
+    float sum = ck_hsum256(acc);
+    for (; j < n; j++) sum += x[j];
+    const float mean = sum / (float)n;
+    const __m256 vmean = _mm256_set1_ps(mean);
+    acc = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+        const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + j), vmean);
+        acc = _mm256_fmadd_ps(d, d, acc);
+    }
+    float sq = ck_hsum256(acc);
+    for (; j < n; j++) sq += (x[j] - mean) * (x[j] - mean);
+    const float inv = 1.0f / sqrtf(sq / (float)n + eps);
+    const __m256 vinv = _mm256_set1_ps(inv);
+    for (j = 0; j + 8 <= n; j += 8) {
+        const __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmean), vinv);
+        _mm256_storeu_ps(x + j, _mm256_fmadd_ps(d, _mm256_loadu_ps(gamma + j), _mm256_loadu_ps(beta + j)));
+    }
+    for (; j < n; j++) x[j] = (x[j] - mean) * inv * gamma[j] + beta[j];
+}
+#endif
+
+static float dot(const float *a, const float *b, int64_t n) {
+#if CK_X86
+    if (ck_use_avx2()) return dot_avx2(a, b, n);
+#endif
+    return dot_scalar(a, b, n);
+}
+
+static void axpy(float alpha, const float *x, float *y, int64_t n) {
+#if CK_X86
+    if (ck_use_avx2()) {
+        axpy_avx2(alpha, x, y, n);
+        return;
+    }
+#endif
+    axpy_scalar(alpha, x, y, n);
+}
+
+// MARK: - Public kernels
+
+void ck_add_bias(float *x, int64_t rows, int64_t n, const float *bias) {
+    ck_add_bias_residual(x, rows, n, bias, NULL);
+}
+
+void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, const float *residual) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = x + r * n;
+        const float *res = residual ? residual + r * n : NULL;
+#if CK_X86
+        if (ck_use_avx2()) {
+            add_bias_residual_row_avx2(row, n, bias, res);
+            continue;
+        }
+#endif
+        for (int64_t j = 0; j < n; j++) row[j] += (bias ? bias[j] : 0.0f) + (res ? res[j] : 0.0f);
+    }
+}
+
+static inline float gelu(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
+
+// erff has no vector form in libm, so GELU takes the same (exact) path on every CPU.
+void ck_gelu(float *x, int64_t count) {
+    for (int64_t i = 0; i < count; i++) x[i] = gelu(x[i]);
+}
+
+void ck_add_bias_gelu(float *x, int64_t rows, int64_t n, const float *bias) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = x + r * n;
+        for (int64_t j = 0; j < n; j++) row[j] = gelu(row[j] + bias[j]);
+    }
+}
+
+void ck_layer_norm(float *x, int64_t rows, int64_t n, const float *gamma, const float *beta, float eps) {
+    if (n <= 0) return;
+    for (int64_t r = 0; r < rows; r++) {
+#if CK_X86
+        if (ck_use_avx2()) {
+            layer_norm_row_avx2(x + r * n, n, gamma, beta, eps);
+            continue;
+        }
+#endif
+        layer_norm_row_scalar(x + r * n, n, gamma, beta, eps);
+    }
+}
+
+static void softmax_row(float *x, int64_t n, const uint8_t *keep) {
+    float max = -INFINITY;
+    for (int64_t j = 0; j < n; j++)
+        if ((!keep || keep[j]) && x[j] > max) max = x[j];
+    if (max == -INFINITY) { // every column masked (or -inf)
+        for (int64_t j = 0; j < n; j++) x[j] = 0.0f;
+        return;
+    }
+    float sum = 0.0f;
+    for (int64_t j = 0; j < n; j++) {
+        const float e = (!keep || keep[j]) ? expf(x[j] - max) : 0.0f;
+        x[j] = e;
+        sum += e;
+    }
+    const float inv = 1.0f / sum;
+    for (int64_t j = 0; j < n; j++) x[j] *= inv;
+}
+
+void ck_softmax_rows(float *x, int64_t rows, int64_t n, const uint8_t *keep) {
+    for (int64_t r = 0; r < rows; r++) softmax_row(x + r * n, n, keep);
+}
+
+typedef struct {
+    const float *q, *k, *v;
+    float *out;
+    int64_t ldq, ldk, ldv, ldo, seq, heads, head_dim;
+    const uint8_t *keep;
+    float scale;
+} attention_job;
+
+static void attention_task(void *context, int64_t index) {
+    const attention_job *job = context;
+    const int64_t b = index / job->heads, h = index % job->heads, seq = job->seq, hd = job->head_dim;
+    const uint8_t *keep = job->keep ? job->keep + b * seq : NULL;
+    float stack_scores[512];
+    float *scores = seq <= 512 ? stack_scores : malloc((size_t)seq * sizeof(float));
+    if (!scores) abort(); // out of memory for seq floats: nothing sensible to return into
+    for (int64_t i = 0; i < seq; i++) {
+        const float *qi = job->q + (b * seq + i) * job->ldq + h * hd;
+        for (int64_t j = 0; j < seq; j++) {
+            scores[j] = (!keep || keep[j]) ? dot(qi, job->k + (b * seq + j) * job->ldk + h * hd, hd) * job->scale : 0.0f;
+        }
+        softmax_row(scores, seq, keep);
+        float *oi = job->out + (b * seq + i) * job->ldo + h * hd;
+        memset(oi, 0, (size_t)hd * sizeof(float));
+        for (int64_t j = 0; j < seq; j++) {
+            if (scores[j] != 0.0f) axpy(scores[j], job->v + (b * seq + j) * job->ldv + h * hd, oi, hd);
+        }
+    }
+    if (scores != stack_scores) free(scores);
+}
+
+void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
+                  const float *v, int64_t ldv, float *out, int64_t ldo, int64_t batch, int64_t seq,
+                  int64_t heads, int64_t head_dim, const uint8_t *keep) {
+    if (batch <= 0 || seq <= 0 || heads <= 0 || head_dim <= 0) return;
+    attention_job job = {
+        .q = q, .k = k, .v = v, .out = out, .ldq = ldq, .ldk = ldk, .ldv = ldv, .ldo = ldo,
+        .seq = seq, .heads = heads, .head_dim = head_dim, .keep = keep,
+        .scale = 1.0f / sqrtf((float)head_dim),
+    };
+    ck_pool_run(pool, batch * heads, attention_task, &job);
+}

@@ -1,0 +1,79 @@
+import CKernels
+
+extension Tensor {
+    /// The matrix product `a · b` of two 2-D f32 tensors through OpenBLAS's `cblas_sgemm`.
+    /// Either operand may be a row-major matrix or a ``transposed(_:_:)`` view of one; the view
+    /// is passed to sgemm as a transpose flag, not copied.
+    public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard a.shape.count == 2, b.shape.count == 2, a.shape[1] == b.shape[0] else {
+            throw TensorError.shapeMismatch(operation: "matmul", details: "\(a.shape) · \(b.shape)")
+        }
+        for operand in [a, b] where operand.dtype != .f32 {
+            throw TensorError.unsupportedDType(operation: "matmul", dtype: operand.dtype)
+        }
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        let out = try Tensor(zeros: [m, n])
+        guard m > 0, n > 0, k > 0 else { return out }
+        let (aT, lda) = try a.blasLayout()
+        let (bT, ldb) = try b.blasLayout()
+        try checkBLASDimensions(m, n, k, lda, ldb)
+        ck_sgemm(aT, bT, Int32(m), Int32(n), Int32(k), 1, a.floatPointer, Int32(lda), b.floatPointer, Int32(ldb), 0, out.floatPointer, Int32(n))
+        return out
+    }
+
+    /// A linear layer: `input · weightᵀ (+ bias)` for input [M, K] f32 and weight [N, K] in f32
+    /// (OpenBLAS sgemm) or Q8_0 / Q4_0 (quantized kernels, activations quantized to Q8_0 on the
+    /// fly, parallel over `pool`); the result is [M, N] f32.
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, pool: ThreadPool) throws -> Tensor {
+        guard input.shape.count == 2, weight.shape.count == 2, input.shape[1] == weight.shape[1] else {
+            throw TensorError.shapeMismatch(operation: "linear", details: "input \(input.shape), weight \(weight.shape) (expected [M, K] and [N, K])")
+        }
+        let (m, n) = (input.shape[0], weight.shape[0])
+        let out = try Tensor(zeros: [m, n])
+        try linear(input, weight: weight, bias: bias, into: out, pool: pool)
+        return out
+    }
+
+    /// ``linear(_:weight:bias:pool:)`` writing into `output` ([M, N] f32, contiguous).
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor, pool: ThreadPool) throws {
+        guard input.shape.count == 2, weight.shape.count == 2, input.shape[1] == weight.shape[1],
+              output.shape == [input.shape[0], weight.shape[0]] else {
+            throw TensorError.shapeMismatch(operation: "linear", details: "input \(input.shape), weight \(weight.shape), output \(output.shape)")
+        }
+        guard input.dtype == .f32 else { throw TensorError.unsupportedDType(operation: "linear input", dtype: input.dtype) }
+        guard output.dtype == .f32, output.isContiguous, output.storage.isWritable else {
+            throw TensorError.notContiguous(operation: "linear output (a writable contiguous f32 tensor)")
+        }
+        guard input.isContiguous, weight.isContiguous else { throw TensorError.notContiguous(operation: "linear") }
+        let (m, k, n) = (input.shape[0], input.shape[1], weight.shape[0])
+        if let bias, bias.shape != [n] || bias.dtype != .f32 || !bias.isContiguous {
+            throw TensorError.shapeMismatch(operation: "linear bias", details: "bias \(bias.shape) \(bias.dtype.rawValue), expected [\(n)] f32")
+        }
+        guard m > 0, n > 0 else { return }
+        switch weight.dtype {
+        case .f32:
+            try checkBLASDimensions(m, n, k, k, k)
+            ck_sgemm(false, true, Int32(m), Int32(n), Int32(k), 1, input.floatPointer, Int32(k), weight.floatPointer, Int32(k), 0, output.floatPointer, Int32(n))
+        case .q8_0, .q4_0:
+            let type = weight.dtype == .q8_0 ? Int32(CK_WEIGHT_Q8_0) : Int32(CK_WEIGHT_Q4_0)
+            let status = ck_matmul_quantized(pool.pool, type, weight.baseAddress, Int64(n), Int64(k), input.floatPointer, Int64(k), Int64(m), output.floatPointer, Int64(n))
+            guard status == 0 else { throw TensorError.kernelFailed("quantized matmul [\(m), \(k)] · [\(n), \(k)]ᵀ failed: out of memory for the quantized activations") }
+        case .f16, .bf16, .i8:
+            throw TensorError.unsupportedDType(operation: "linear weight", dtype: weight.dtype)
+        }
+        if let bias { ck_add_bias(output.floatPointer, Int64(m), Int64(n), bias.floatPointer) }
+    }
+
+    /// Whether sgemm should read this 2-D f32 matrix transposed, and its leading dimension.
+    func blasLayout() throws -> (transposed: Bool, leadingDimension: Int) {
+        if strides[1] == 1, strides[0] >= shape[1] { return (false, Swift.max(strides[0], 1)) }
+        if strides[0] == 1, strides[1] >= shape[0] { return (true, Swift.max(strides[1], 1)) }
+        throw TensorError.notContiguous(operation: "matmul")
+    }
+
+    private static func checkBLASDimensions(_ values: Int...) throws {
+        guard values.allSatisfy({ $0 <= Int(Int32.max) }) else {
+            throw TensorError.shapeMismatch(operation: "sgemm", details: "a dimension exceeds OpenBLAS's 32-bit limit")
+        }
+    }
+}

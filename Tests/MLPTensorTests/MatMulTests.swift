@@ -1,0 +1,89 @@
+import MLPTensor
+import XCTest
+
+final class MatMulTests: XCTestCase {
+    func testSgemmWithAndWithoutTransposes() throws {
+        var rng = SeededGenerator(seed: 5)
+        let (m, k, n) = (7, 13, 5)
+        let a = rng.floats(m * k), b = rng.floats(k * n)
+        // reference: a [m,k] · b [k,n]
+        var expected = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n { expected[i * n + j] = (0..<k).reduce(0) { $0 + a[i * k + $1] * b[$1 * n + j] } } }
+        let aT = try Tensor(shape: [k, m], values: (0..<(k * m)).map { a[($0 % m) * k + $0 / m] }).transposed()
+        let bT = try Tensor(shape: [n, k], values: (0..<(n * k)).map { b[($0 % k) * n + $0 / k] }).transposed()
+        let plainA = try Tensor(shape: [m, k], values: a), plainB = try Tensor(shape: [k, n], values: b)
+        for (left, right) in [(plainA, plainB), (aT, plainB), (plainA, bT), (aT, bT)] {
+            let product = try Tensor.matmul(left, right)
+            XCTAssertEqual(product.shape, [m, n])
+            XCTAssertLessThan(maxAbsDifference(try product.floats(), expected), 1e-5)
+        }
+        XCTAssertThrowsError(try Tensor.matmul(plainA, plainA))
+    }
+
+    func testLinearF32WithBias() throws {
+        var rng = SeededGenerator(seed: 6)
+        let (m, k, n) = (9, 64, 11)
+        let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
+        let pool = try ThreadPool(threadCount: 2)
+        let out = try Tensor.linear(try Tensor(shape: [m, k], values: x), weight: try Tensor(shape: [n, k], values: w),
+                                    bias: try Tensor(shape: [n], values: bias), pool: pool)
+        var expected = referenceLinear(x, w, m: m, n: n, k: k)
+        for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[j] } }
+        XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-4)
+    }
+
+    /// Quantized matmul on odd M and N, one and three threads, both kernel paths: equal (to float
+    /// rounding) to the product of the dequantized weights with the Q8_0-quantized activations,
+    /// and within the quantization error bound of the f32 product:
+    /// |x·w − x̂·ŵ| <= Σ|x||w − ŵ| + Σ|x − x̂||ŵ|.
+    func testQuantizedLinearOnOddShapes() throws {
+        var rng = SeededGenerator(seed: 7)
+        for (m, k, n) in [(1, 32, 1), (7, 96, 13), (67, 160, 37), (130, 64, 17)] {
+            let x = rng.floats(m * k), w = rng.floats(n * k, in: -0.5...0.5)
+            let input = try Tensor(shape: [m, k], values: x)
+            let exact = referenceLinear(x, w, m: m, n: n, k: k)
+            for dtype in [DType.q8_0, .q4_0] {
+                let weight = try Tensor(shape: [n, k], values: w).converted(to: dtype)
+                let dequantizedWeight = try weight.floats()
+                try forEachKernelPath { path in
+                    let activations = try input.converted(to: .q8_0).floats()
+                    let expected = referenceLinear(activations, dequantizedWeight, m: m, n: n, k: k)
+                    for threads in [1, 3] {
+                        let out = try Tensor.linear(input, weight: weight, pool: try ThreadPool(threadCount: threads)).floats()
+                        XCTAssertLessThan(maxAbsDifference(out, expected), 1e-5 * Float(k), "\(dtype) \(path) \(threads) threads m\(m) k\(k) n\(n)")
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var bound: Float = 1e-5 * Float(k)
+                                for t in 0..<k {
+                                    bound += abs(x[i * k + t]) * abs(w[j * k + t] - dequantizedWeight[j * k + t])
+                                    bound += abs(x[i * k + t] - activations[i * k + t]) * abs(dequantizedWeight[j * k + t])
+                                }
+                                XCTAssertLessThanOrEqual(abs(out[i * n + j] - exact[i * n + j]), bound, "\(dtype) vs f32, \(path) [\(i), \(j)] m\(m) k\(k) n\(n)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func testLinearRejectsMismatchedShapesAndTypes() throws {
+        let pool = try ThreadPool(threadCount: 1)
+        let x = try Tensor(zeros: [2, 32]), w = try Tensor(zeros: [3, 64])
+        XCTAssertThrowsError(try Tensor.linear(x, weight: w, pool: pool))
+        XCTAssertThrowsError(try Tensor.linear(x, weight: try Tensor(zeros: [3, 32], dtype: .f16), pool: pool)) { error in
+            XCTAssertEqual(error as? TensorError, .unsupportedDType(operation: "linear weight", dtype: .f16))
+        }
+        XCTAssertThrowsError(try Tensor.linear(x, weight: try Tensor(zeros: [3, 32]), bias: try Tensor(zeros: [4]), pool: pool))
+    }
+
+    func testThreadPoolRunsEveryIndexOnce() throws {
+        let pool = try ThreadPool(threadCount: 4)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 1000)
+        counts.initialize(repeating: 0, count: 1000)
+        defer { counts.deallocate() }
+        for _ in 0..<20 { pool.parallelFor(1000) { counts[$0] += 1 } }
+        XCTAssertEqual((0..<1000).map { counts[$0] }, [Int](repeating: 20, count: 1000))
+        XCTAssertThrowsError(try ThreadPool(threadCount: 0))
+    }
+}

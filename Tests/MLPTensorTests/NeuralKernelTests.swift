@@ -1,0 +1,118 @@
+import CKernels
+import Foundation
+import MLPTensor
+import XCTest
+
+final class NeuralKernelTests: XCTestCase {
+    private func gelu(_ v: Float) -> Float { Float(0.5 * Double(v) * (1 + erf(Double(v) / 2.0.squareRoot()))) }
+
+    func testGELUAndFusedBias() throws {
+        var rng = SeededGenerator(seed: 8)
+        let (rows, n) = (5, 19)
+        let x = rng.floats(rows * n, in: -6...6), bias = rng.floats(n)
+        var plain = x
+        ck_gelu(&plain, Int64(plain.count))
+        XCTAssertLessThan(maxAbsDifference(plain, x.map(gelu)), 1e-6)
+        try forEachKernelPath { path in
+            var fused = x
+            ck_add_bias_gelu(&fused, Int64(rows), Int64(n), bias)
+            let expected = x.indices.map { gelu(x[$0] + bias[$0 % n]) }
+            XCTAssertLessThan(maxAbsDifference(fused, expected), 1e-5, "\(path)")
+            let tensor = try Tensor(shape: [rows, n], values: x)
+            try tensor.addBiasGELU(try Tensor(shape: [n], values: bias), pool: try ThreadPool(threadCount: 3))
+            XCTAssertEqual(try tensor.floats(), fused)
+        }
+    }
+
+    func testBiasAndResidual() throws {
+        var rng = SeededGenerator(seed: 9)
+        let (rows, n) = (3, 21)
+        let x = rng.floats(rows * n), bias = rng.floats(n), residual = rng.floats(rows * n)
+        forEachKernelPath { path in
+            var out = x
+            ck_add_bias_residual(&out, Int64(rows), Int64(n), bias, residual)
+            XCTAssertLessThan(maxAbsDifference(out, x.indices.map { x[$0] + bias[$0 % n] + residual[$0] }), 1e-6, "\(path)")
+            var biased = x
+            ck_add_bias(&biased, Int64(rows), Int64(n), bias)
+            XCTAssertLessThan(maxAbsDifference(biased, x.indices.map { x[$0] + bias[$0 % n] }), 1e-6, "\(path)")
+        }
+    }
+
+    func testLayerNorm() throws {
+        var rng = SeededGenerator(seed: 10)
+        for n in [7, 32, 45] {
+            let rows = 4
+            let x = rng.floats(rows * n, in: -3...5), gamma = rng.floats(n), beta = rng.floats(n)
+            var expected = [Float](repeating: 0, count: rows * n)
+            for r in 0..<rows {
+                let row = x[(r * n)..<((r + 1) * n)].map(Double.init)
+                let mean = row.reduce(0, +) / Double(n)
+                let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)
+                for j in 0..<n { expected[r * n + j] = Float((row[j] - mean) / (variance + 1e-12).squareRoot() * Double(gamma[j]) + Double(beta[j])) }
+            }
+            forEachKernelPath { path in
+                var out = x
+                ck_layer_norm(&out, Int64(rows), Int64(n), gamma, beta, 1e-12)
+                XCTAssertLessThan(maxAbsDifference(out, expected), 1e-5, "\(path) n=\(n)")
+            }
+        }
+    }
+
+    func testSoftmaxWithMask() {
+        var x: [Float] = [1, 2, 3, 100, 0, 0, -1, 0]
+        ck_softmax_rows(&x, 2, 4, [1, 1, 1, 0])
+        let e = [1, 2, 3].map { exp(Double($0)) }
+        let expected = e.map { Float($0 / e.reduce(0, +)) } + [0] + [Float(1 / (2 + exp(-1.0))), Float(1 / (2 + exp(-1.0))), Float(exp(-1.0) / (2 + exp(-1.0))), 0]
+        XCTAssertLessThan(maxAbsDifference(x, expected), 1e-6)
+        var masked: [Float] = [1, 2]
+        ck_softmax_rows(&masked, 1, 2, [0, 0])
+        XCTAssertEqual(masked, [0, 0])
+    }
+
+    /// Attention over two sequences with padding, against a plain reference per head.
+    func testAttentionMatchesReference() throws {
+        var rng = SeededGenerator(seed: 11)
+        let (batch, seq, heads, headDim) = (2, 5, 3, 8)
+        let width = heads * headDim, rows = batch * seq
+        let q = rng.floats(rows * width, in: -2...2), k = rng.floats(rows * width, in: -2...2), v = rng.floats(rows * width)
+        let lengths = [5, 3]
+        let keep: [UInt8] = (0..<rows).map { UInt8(($0 % seq) < lengths[$0 / seq] ? 1 : 0) }
+        var expected = [Float](repeating: 0, count: rows * width)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                for i in 0..<seq {
+                    var scores = [Double](repeating: -.infinity, count: seq)
+                    for j in 0..<lengths[b] {
+                        scores[j] = (0..<headDim).reduce(0.0) { $0 + Double(q[(b * seq + i) * width + h * headDim + $1]) * Double(k[(b * seq + j) * width + h * headDim + $1]) } / Double(headDim).squareRoot()
+                    }
+                    let top = scores.max()!
+                    let weights = scores.map { exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for d in 0..<headDim {
+                        expected[(b * seq + i) * width + h * headDim + d] = Float((0..<seq).reduce(0.0) { $0 + weights[$1] / total * Double(v[(b * seq + $1) * width + h * headDim + d]) })
+                    }
+                }
+            }
+        }
+        let pool = try ThreadPool(threadCount: 2)
+        try forEachKernelPath { path in
+            let out = try Tensor(zeros: [rows, width])
+            try Tensor.attention(query: try Tensor(shape: [rows, width], values: q), key: try Tensor(shape: [rows, width], values: k),
+                                 value: try Tensor(shape: [rows, width], values: v), into: out, batch: batch, heads: heads, keep: keep, pool: pool)
+            XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-5, "\(path)")
+            // The same through column views of one fused [rows, 3 * width] tensor.
+            var fused = [Float]()
+            for r in 0..<rows {
+                let span = (r * width)..<((r + 1) * width)
+                fused.append(contentsOf: q[span])
+                fused.append(contentsOf: k[span])
+                fused.append(contentsOf: v[span])
+            }
+            let qkv = try Tensor(shape: [rows, 3 * width], values: fused)
+            let viaViews = try Tensor(zeros: [rows, width])
+            try Tensor.attention(query: try qkv.columns(0..<width), key: try qkv.columns(width..<(2 * width)), value: try qkv.columns((2 * width)..<(3 * width)),
+                                 into: viaViews, batch: batch, heads: heads, keep: keep, pool: pool)
+            XCTAssertEqual(try viaViews.floats(), try out.floats())
+        }
+    }
+}
