@@ -43,8 +43,8 @@ let package = Package(
         // Built-in trainers and metrics.
         .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData"]),
         // First-party plugins: built against MLPCore's public API only.
-        .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask"),
-        .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask"),
+        .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask", exclude: ["README.md"]),
+        .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask", exclude: ["README.md"]),
         // Connectors produce datasets, so they also import MLPData (see each plugin's README).
         .target(name: "CSVConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/CSVConnector", exclude: ["README.md"]),
         .target(name: "DataSteps", dependencies: ["MLPCore", "MLPData"], path: "Plugins/DataSteps", exclude: ["README.md"]),
