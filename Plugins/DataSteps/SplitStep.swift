@@ -52,10 +52,8 @@ public struct SplitStep: TaskExecutor {
         var generator = SplitMix64(seed: seed)
         var train: [Int] = [], holdout: [Int] = []
         for var rows in groups {
-            // Fisher–Yates with a fixed generator: the same seed, the same split.
-            if rows.count > 1 {
-                for i in stride(from: rows.count - 1, to: 0, by: -1) { rows.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
-            }
+            // A fixed generator: the same seed, the same split.
+            generator.shuffle(&rows)
             let held = Int((Double(rows.count) * fraction).rounded())
             holdout += rows.prefix(held)
             train += rows.dropFirst(held)
@@ -67,19 +65,6 @@ public struct SplitStep: TaskExecutor {
         try DatasetFile.write(data.rows(holdout), to: "\(request.outputsDirectory)/holdout")
         try "\(train.count)".write(toFile: "\(request.outputsDirectory)/train_rows", atomically: true, encoding: .utf8)
         try "\(holdout.count)".write(toFile: "\(request.outputsDirectory)/holdout_rows", atomically: true, encoding: .utf8)
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64), so splits do not depend on the platform's RNG.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MLPCore
 import MLPData
 @testable import MLPTrain
 

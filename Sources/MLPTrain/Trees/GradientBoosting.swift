@@ -1,4 +1,5 @@
 import Foundation
+import MLPCore
 
 /// What a boosting fit produced: the bins, the starting scores and the trees.
 struct BoostedTrees: Sendable {
