@@ -105,6 +105,10 @@ public protocol MetadataStore: AnyObject, Sendable {
     func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord]
     /// Commits one state change atomically.
     @discardableResult func commit(_ change: StateChange) throws -> CommittedChange
+    /// Commits several state changes in one transaction: all of them or none (group commit, for
+    /// the many tiny state changes of a fan-out of in-process steps). Each change is applied as
+    /// ``commit(_:)-(StateChange)`` would; the results come back in order.
+    @discardableResult func commit(_ changes: [StateChange]) throws -> [CommittedChange]
 
     func run(id: String) throws -> RunRecord?
     /// A run by id, unique id prefix, or `latest`.

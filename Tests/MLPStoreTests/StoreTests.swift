@@ -33,6 +33,22 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         #expect(try store.steps(runID: "r1")[0].error == nil)
     }
 
+    @Test func aGroupCommitStoresEveryChangeOrNone() throws {
+        var steps = try store.createRun(makeRun("r1"), params: [], steps: (0..<3).map { StepRecord(runID: "r1", name: "s\($0)", kind: "noop") })
+        for index in steps.indices { steps[index].status = .succeeded }
+        try store.commit(steps.map { StateChange(steps: [$0]) })
+        #expect(try store.steps(runID: "r1").map(\.status) == [.succeeded, .succeeded, .succeeded])
+
+        var more = try store.createRun(makeRun("r2"), params: [], steps: (0..<3).map { StepRecord(runID: "r2", name: "s\($0)", kind: "noop") })
+        more[0].status = .succeeded
+        more[1].status = .succeeded
+        more[2].status = .retrying // pending → retrying is not a transition a step may make
+        #expect(throws: StoreError.self) { try store.commit(more.map { StateChange(steps: [$0]) }) }
+        // The valid changes before the bad one were rolled back with it.
+        #expect(try store.steps(runID: "r2").map(\.status) == [.pending, .pending, .pending])
+        #expect(try store.commit([StateChange]()).isEmpty)
+    }
+
     @Test func theNewestDoneExecutionWithAKeyIsReused() throws {
         var old = try store.createRun(makeRun("r1", createdAt: 1), params: [], steps: [StepRecord(runID: "r1", name: "a", kind: "noop")])[0]
         old.status = .succeeded

@@ -132,3 +132,55 @@ def test_kill_minus_nine_at_random_points_then_resume(project):
         assert [values[f"s{i:02d}"] for i in range(STEPS)] == expected
         assert check_store(root) >= STEPS
     assert killed_mid_run >= trials // 2, f"only {killed_mid_run} kills landed mid-run"
+
+
+def test_kill_minus_nine_during_a_group_committed_fan_out_then_resume(project):
+    """In-process items (`noop`) are committed in groups; a kill between groups must lose no
+    committed item and re-run none: after resume, every item that was succeeded at the kill keeps
+    its finish time, and every item is succeeded exactly once."""
+    from conftest import MLP
+
+    items = 6000
+    rng = random.Random(int(os.environ.get("MLP_DURABILITY_SEED", "20261122")))
+    killed_mid_fan_out = 0
+    for trial in range(3):
+        root = project.root / f"fan-{trial}"
+        root.mkdir()
+        (root / "mlp.yaml").write_text(
+            "name: fan\nsteps:\n  fan: {uses: noop, foreach: {range: %d}}\n" % items)
+        process = subprocess.Popen([MLP, "run"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        database = root / ".mlp" / "mlp.sqlite"
+        target = rng.randint(1, items // 2)
+        finished_at_kill = {}
+        deadline = time.time() + 60
+        while process.poll() is None and time.time() < deadline:
+            try:
+                with sqlite3.connect(database) as db:
+                    done = db.execute("SELECT count(*) FROM steps WHERE \"index\" IS NOT NULL AND status = 'succeeded'").fetchone()[0]
+            except sqlite3.Error:
+                done = 0
+            if done >= target:
+                break
+            time.sleep(0.001)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            killed_mid_fan_out += 1
+        process.wait()
+        with sqlite3.connect(database) as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            finished_at_kill = dict(db.execute(
+                "SELECT \"index\", finishedAt FROM steps WHERE \"index\" IS NOT NULL AND status = 'succeeded'").fetchall())
+            run_id = db.execute("SELECT id FROM runs").fetchone()[0]
+        if process.returncode != 0:
+            result = subprocess.run([MLP, "resume", run_id], cwd=root, capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, result.stdout + result.stderr
+        with sqlite3.connect(database) as db:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            rows = dict(db.execute("SELECT \"index\", finishedAt FROM steps WHERE \"index\" IS NOT NULL AND status = 'succeeded'").fetchall())
+            attempts = {a for (a,) in db.execute("SELECT DISTINCT attempts FROM steps WHERE \"index\" IS NOT NULL")}
+            assert db.execute("SELECT status FROM runs").fetchone()[0] == "succeeded"
+        assert len(rows) == items, f"trial {trial}: {len(rows)} of {items} items succeeded"
+        assert attempts == {1}, f"trial {trial}: an item ran more than once ({attempts})"
+        changed = [i for i, at in finished_at_kill.items() if rows[i] != at]
+        assert not changed, f"trial {trial}: items committed before the kill ran again: {changed[:5]}"
+    assert killed_mid_fan_out >= 2, f"only {killed_mid_fan_out} kills landed mid-fan-out"

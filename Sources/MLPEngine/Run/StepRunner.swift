@@ -26,6 +26,13 @@ struct UnitResult: Sendable {
     var outputs: [String: PortValue]
 }
 
+/// A unit whose outcome is decided but not yet stored: the state change to commit and what the
+/// driver learns once it is committed. The driver commits many of these in one transaction.
+struct SettledUnit: Sendable {
+    var change: StateChange
+    var result: UnitResult
+}
+
 /// Runs one unit: looks for a cached execution, else makes attempts (with retries, backoff and
 /// timeout) through the step's executor, collects its outputs into the artifact store, and
 /// commits each state change in one transaction.
@@ -97,8 +104,9 @@ struct StepRunner: Sendable {
     /// Whether a unit runs inside mlp, synchronously, without an executor.
     static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop || BuiltinKind(uses: uses) == .register }
 
-    /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution.
-    func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, UnitResult?) {
+    /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution (settled
+    /// as a cache hit, not yet committed).
+    func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, SettledUnit?) {
         var step = job.record
         let codeFiles = backend?.codeFiles(job.config) ?? []
         let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
@@ -107,20 +115,38 @@ struct StepRunner: Sendable {
         step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
         let cacheable = (BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true) && (backend?.isCacheable(job.config) ?? true)
         if job.useCache, job.spec.cache, cacheable, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
-            return (step, try commitCached(step: step, from: hit.0, outputs: hit.1, job: job))
+            return (step, cachedUnit(step: step, from: hit.0, outputs: hit.1, job: job))
         }
         return (step, nil)
     }
 
+    /// What deciding an in-process unit gave.
+    enum InProcessOutcome {
+        /// Decided; its state change still has to be committed (``commit(_:)``).
+        case settled(SettledUnit)
+        /// Already committed (a registration, which writes the registry itself, or a failure).
+        case committed(UnitResult)
+    }
+
     /// Runs an in-process built-in unit. It has no observable "running" phase: it changes state once.
     func executeInProcess(_ job: UnitJob) -> UnitResult {
+        switch settleInProcess(job) {
+        case .committed(let result): return result
+        case .settled(let unit): return commit(unit)
+        }
+    }
+
+    /// Decides an in-process built-in unit without storing a `noop`'s or a cache hit's state
+    /// change, so the driver can commit a batch of them in one transaction.
+    func settleInProcess(_ job: UnitJob) -> InProcessOutcome {
         var step = job.record
         do {
             let (keyedStep, cached) = try keyed(job, backend: nil)
-            if let cached { return cached }
+            if let cached { return .settled(cached) }
             step = keyedStep
             var outputs: [String: PortValue] = [:]
-            if BuiltinKind(uses: job.spec.uses) == .register {
+            let registers = BuiltinKind(uses: job.spec.uses) == .register
+            if registers {
                 let version = try register(job)
                 outputs = ["version": .int(version.version), "reference": .string(version.reference)]
             }
@@ -130,12 +156,36 @@ struct StepRunner: Sendable {
             step.finishedAt = now()
             step.error = nil
             step.outputs = Self.encode(outputs)
-            try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)))
-            observer?.handle(.stepFinished(step))
-            return UnitResult(record: step, outputs: outputs)
+            let unit = SettledUnit(change: StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)),
+                                   result: UnitResult(record: step, outputs: outputs))
+            return registers ? .committed(commit(unit)) : .settled(unit)
         } catch {
-            return commitFailure(step, error)
+            return .committed(commitFailure(step, error))
         }
+    }
+
+    /// Stores a settled unit's state change on its own and reports it.
+    func commit(_ unit: SettledUnit) -> UnitResult {
+        do {
+            try store.commit(unit.change)
+        } catch {
+            return commitFailure(unit.result.record, error)
+        }
+        observer?.handle(.stepFinished(unit.result.record))
+        return unit.result
+    }
+
+    /// Stores settled units in one transaction and reports them, in order. If the transaction
+    /// fails, each unit is committed on its own, so one bad change fails only its own unit.
+    func commit(_ units: [SettledUnit]) -> [UnitResult] {
+        guard units.count > 1 else { return units.map { commit($0) } }
+        do {
+            try store.commit(units.map(\.change))
+        } catch {
+            return units.map { commit($0) }
+        }
+        for unit in units { observer?.handle(.stepFinished(unit.result.record)) }
+        return units.map(\.result)
     }
 
     func commitFailure(_ step: StepRecord, _ error: Error) -> UnitResult {
@@ -155,7 +205,7 @@ struct StepRunner: Sendable {
         do {
             let backend = try resolveBackend(job.spec.uses)
             let (keyedStep, cached) = try keyed(job, backend: backend)
-            if let cached { return cached }
+            if let cached { return commit(cached) }
             step = keyedStep
             let lastAttempt = job.priorAttempts + job.spec.retry.retries + 1
             var attemptNumber = job.priorAttempts + 1
@@ -230,7 +280,8 @@ struct StepRunner: Sendable {
         return (hit, outputs)
     }
 
-    func commitCached(step: StepRecord, from hit: StepRecord, outputs: [String: PortValue], job: UnitJob) throws -> UnitResult {
+    /// A cache hit standing in for an execution, settled but not yet committed.
+    func cachedUnit(step: StepRecord, from hit: StepRecord, outputs: [String: PortValue], job: UnitJob) -> SettledUnit {
         var step = step
         step.status = .cached
         step.cacheHit = true
@@ -239,9 +290,8 @@ struct StepRunner: Sendable {
         step.startedAt = step.startedAt ?? now()
         step.finishedAt = now()
         step.error = nil
-        try store.commit(StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)))
-        observer?.handle(.stepFinished(step))
-        return UnitResult(record: step, outputs: outputs)
+        return SettledUnit(change: StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)),
+                           result: UnitResult(record: step, outputs: outputs))
     }
 
     func commitCancelled(step: StepRecord, attempt: AttemptRecord?) throws -> UnitResult {

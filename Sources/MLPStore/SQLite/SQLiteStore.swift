@@ -58,66 +58,75 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
 
     @discardableResult
     public func commit(_ change: StateChange) throws -> CommittedChange {
-        try pool.write { db in
-            var result = CommittedChange()
-            if let update = change.run { try Self.applyRunUpdate(update, db) }
-            for step in change.steps {
-                guard let id = step.id else { throw StoreError.corrupt("step \(step.displayName) has no id") }
-                let statement = try db.cachedStatement(sql: "SELECT status FROM steps WHERE id = ?")
-                let current = try String.fetchOne(statement, arguments: [id]).flatMap(StepStatus.init(rawValue:))
-                guard let current else { throw StoreError.stepNotFound(run: step.runID, step: step.displayName) }
-                if current != step.status, !current.canTransition(to: step.status) {
-                    throw StoreError.invalidTransition(step: step.displayName, from: current, to: step.status)
-                }
-                try Self.updateStep(step, id: id, db)
+        try pool.write { db in try Self.apply(change, db) }
+    }
+
+    @discardableResult
+    public func commit(_ changes: [StateChange]) throws -> [CommittedChange] {
+        guard !changes.isEmpty else { return [] }
+        return try pool.write { db in try changes.map { try Self.apply($0, db) } }
+    }
+
+    /// Applies one state change inside the caller's transaction.
+    private static func apply(_ change: StateChange, _ db: Database) throws -> CommittedChange {
+        var result = CommittedChange()
+        if let update = change.run { try Self.applyRunUpdate(update, db) }
+        for step in change.steps {
+            guard let id = step.id else { throw StoreError.corrupt("step \(step.displayName) has no id") }
+            let statement = try db.cachedStatement(sql: "SELECT status FROM steps WHERE id = ?")
+            let current = try String.fetchOne(statement, arguments: [id]).flatMap(StepStatus.init(rawValue:))
+            guard let current else { throw StoreError.stepNotFound(run: step.runID, step: step.displayName) }
+            if current != step.status, !current.canTransition(to: step.status) {
+                throw StoreError.invalidTransition(step: step.displayName, from: current, to: step.status)
             }
-            if !change.newSteps.isEmpty {
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO steps (runID, name, "index", kind, status, attempts, cacheHit, item, childCount)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for step in change.newSteps {
-                    var step = step
-                    try insert.execute(arguments: [step.runID, step.name, step.index, step.kind, step.status.rawValue, step.attempts,
-                                                   step.cacheHit, step.item, step.childCount])
-                    step.id = db.lastInsertedRowID
-                    result.newSteps.append(step)
-                }
-            }
-            if var attempt = change.attempt {
-                if attempt.id == nil { try attempt.insert(db) } else { try attempt.update(db) }
-                result.attempt = attempt
-            }
-            for artifact in change.artifacts { try artifact.insert(db, onConflict: .ignore) }
-            for edge in change.lineage { try edge.insert(db, onConflict: .ignore) }
-            for metric in change.metrics { try metric.insert(db) }
-            if var approval = change.approval {
-                if approval.id == nil { try approval.insert(db) } else { try approval.update(db) }
-                result.approval = approval
-            }
-            if let registration = change.registration {
-                var version = registration.version
-                // Registering is idempotent per step: a resumed run gets the version it already has.
-                if let stepID = version.stepID,
-                   let existing = try ModelVersionRecord.filter(Column("stepID") == stepID && Column("name") == version.name).fetchOne(db) {
-                    result.registered = existing
-                    return result
-                }
-                let latest = try ModelVersionRecord.filter(Column("name") == version.name).order(Column("version").desc).fetchOne(db)
-                if let latest, latest.digest == version.digest {
-                    // The same bytes as the newest version: that version, not a duplicate.
-                    version = latest
-                } else {
-                    version.version = (latest?.version ?? 0) + 1
-                    try version.insert(db)
-                }
-                for alias in registration.aliases {
-                    _ = try Self.moveAlias(db, name: version.name, alias: alias, to: version.version, by: version.createdBy)
-                }
-                result.registered = version
-            }
-            return result
+            try Self.updateStep(step, id: id, db)
         }
+        if !change.newSteps.isEmpty {
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO steps (runID, name, "index", kind, status, attempts, cacheHit, item, childCount)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for step in change.newSteps {
+                var step = step
+                try insert.execute(arguments: [step.runID, step.name, step.index, step.kind, step.status.rawValue, step.attempts,
+                                               step.cacheHit, step.item, step.childCount])
+                step.id = db.lastInsertedRowID
+                result.newSteps.append(step)
+            }
+        }
+        if var attempt = change.attempt {
+            if attempt.id == nil { try attempt.insert(db) } else { try attempt.update(db) }
+            result.attempt = attempt
+        }
+        for artifact in change.artifacts { try artifact.insert(db, onConflict: .ignore) }
+        for edge in change.lineage { try edge.insert(db, onConflict: .ignore) }
+        for metric in change.metrics { try metric.insert(db) }
+        if var approval = change.approval {
+            if approval.id == nil { try approval.insert(db) } else { try approval.update(db) }
+            result.approval = approval
+        }
+        if let registration = change.registration {
+            var version = registration.version
+            // Registering is idempotent per step: a resumed run gets the version it already has.
+            if let stepID = version.stepID,
+               let existing = try ModelVersionRecord.filter(Column("stepID") == stepID && Column("name") == version.name).fetchOne(db) {
+                result.registered = existing
+                return result
+            }
+            let latest = try ModelVersionRecord.filter(Column("name") == version.name).order(Column("version").desc).fetchOne(db)
+            if let latest, latest.digest == version.digest {
+                // The same bytes as the newest version: that version, not a duplicate.
+                version = latest
+            } else {
+                version.version = (latest?.version ?? 0) + 1
+                try version.insert(db)
+            }
+            for alias in registration.aliases {
+                _ = try Self.moveAlias(db, name: version.name, alias: alias, to: version.version, by: version.createdBy)
+            }
+            result.registered = version
+        }
+        return result
     }
 
     /// Writes a step's mutable columns through one cached statement (the hot path of the engine).
