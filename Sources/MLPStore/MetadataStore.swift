@@ -125,6 +125,8 @@ public protocol MetadataStore: AnyObject, Sendable {
     func attempts(stepID: Int64) throws -> [AttemptRecord]
     /// The newest finished execution with this cache key whose outputs can be reused.
     func cachedExecution(key: String) throws -> StepRecord?
+    /// ``cachedExecution(key:)`` for many keys at once, by key (keys with no execution are absent).
+    func cachedExecutions(keys: [String]) throws -> [String: StepRecord]
     /// The newest execution of the same step in an earlier run of the same pipeline (for `--explain-cache`).
     func previousExecution(pipeline: String, step: String, index: Int?, before runID: String) throws -> StepRecord?
     /// Makes a run ready to be driven again: attempts left running are marked interrupted, and

@@ -63,6 +63,7 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         try store.commit(StateChange(steps: [failed]))
         #expect(try store.cachedExecution(key: "k")?.runID == "r1")
         #expect(try store.cachedExecution(key: "other") == nil)
+        #expect(try store.cachedExecutions(keys: ["k", "other", "k"]).mapValues(\.runID) == ["k": "r1"])
         #expect(try store.previousExecution(pipeline: "p", step: "a", index: nil, before: "r2")?.runID == "r1")
     }
 

@@ -192,21 +192,28 @@ final class RunDriver {
 
     /// Starts queued units in order: process-backed ones while fewer than `parallelism` run, and
     /// in-process built-ins right here (they only commit a state change), at most `inlineBudget`
-    /// of them per call so the loop still looks at cancellations and finished tasks. The state
-    /// changes of the in-process units decided in one call are committed together, in one
-    /// transaction, before the driver counts them as finished (group commit: a 10,000-item
-    /// fan-out of `noop` is ~20 transactions, not 10,000; a crash before the commit leaves those
-    /// items pending, and `mlp resume` runs them).
+    /// of them per call so the loop still looks at cancellations and finished tasks. The
+    /// in-process units of one call are settled together (one cache lookup for all their keys)
+    /// and their state changes committed in one transaction before the driver counts them as
+    /// finished (group commit: a 10,000-item fan-out of `noop` is ~20 transactions, not 10,000;
+    /// a crash before the commit leaves those items pending, and `mlp resume` runs them).
     /// Returns whether in-process work is left in the queue.
     @discardableResult
     func launch(into group: inout ThrowingTaskGroup<Event, Error>, inlineBudget: Int = 512) throws -> Bool {
         var inlineLeft = inlineBudget
-        var settled: [SettledUnit] = []
+        var inlineJobs: [UnitJob] = []
         func flush() throws {
-            guard !settled.isEmpty else { return }
-            let units = settled
-            settled = []
-            for result in runner.commit(units) { try absorb(result) }
+            guard !inlineJobs.isEmpty else { return }
+            let jobs = inlineJobs
+            inlineJobs = []
+            var settled: [SettledUnit] = []
+            for outcome in runner.settleInProcess(jobs) {
+                switch outcome {
+                case .settled(let unit): settled.append(unit)
+                case .committed(let result): try absorb(result)
+                }
+            }
+            for result in runner.commit(settled) { try absorb(result) }
         }
         while queueHead < queue.count {
             let (state, index) = queue[queueHead]
@@ -221,10 +228,7 @@ final class RunDriver {
                 let job = try makeJob(state, index: index)
                 if inProcess {
                     inlineLeft -= 1
-                    switch runner.settleInProcess(job) {
-                    case .settled(let unit): settled.append(unit)
-                    case .committed(let result): try absorb(result)
-                    }
+                    inlineJobs.append(job)
                     continue
                 }
                 running += 1

@@ -104,9 +104,15 @@ struct StepRunner: Sendable {
     /// Whether a unit runs inside mlp, synchronously, without an executor.
     static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop || BuiltinKind(uses: uses) == .register }
 
-    /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution (settled
-    /// as a cache hit, not yet committed).
-    func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, SettledUnit?) {
+    /// A unit's record with its cache key computed, and whether an earlier execution with that key
+    /// may stand in for it.
+    struct KeyedUnit {
+        var step: StepRecord
+        var mayReuse: Bool
+    }
+
+    /// Computes the unit's cache key and whether the cache may be consulted for it.
+    func key(_ job: UnitJob, backend: Backend?) throws -> KeyedUnit {
         var step = job.record
         let codeFiles = backend?.codeFiles(job.config) ?? []
         let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
@@ -114,10 +120,21 @@ struct StepRunner: Sendable {
         step.cacheKey = key.key
         step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
         let cacheable = (BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true) && (backend?.isCacheable(job.config) ?? true)
-        if job.useCache, job.spec.cache, cacheable, let hit = try reusable(key.key, outputTypes: job.outputTypes) {
-            return (step, cachedUnit(step: step, from: hit.0, outputs: hit.1, job: job))
-        }
-        return (step, nil)
+        return KeyedUnit(step: step, mayReuse: job.useCache && job.spec.cache && cacheable)
+    }
+
+    /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution (settled
+    /// as a cache hit, not yet committed).
+    func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, SettledUnit?) {
+        let keyed = try key(job, backend: backend)
+        guard keyed.mayReuse else { return (keyed.step, nil) }
+        return (keyed.step, try reuse(keyed, job: job, found: try store.cachedExecution(key: keyed.step.cacheKey!)))
+    }
+
+    /// The cache hit for a keyed unit, given the newest earlier execution found under its key.
+    func reuse(_ keyed: KeyedUnit, job: UnitJob, found: StepRecord?) throws -> SettledUnit? {
+        guard keyed.mayReuse, let found, let outputs = reusableOutputs(of: found, outputTypes: job.outputTypes) else { return nil }
+        return cachedUnit(step: keyed.step, from: found, outputs: outputs, job: job)
     }
 
     /// What deciding an in-process unit gave.
@@ -139,11 +156,36 @@ struct StepRunner: Sendable {
     /// Decides an in-process built-in unit without storing a `noop`'s or a cache hit's state
     /// change, so the driver can commit a batch of them in one transaction.
     func settleInProcess(_ job: UnitJob) -> InProcessOutcome {
-        var step = job.record
         do {
-            let (keyedStep, cached) = try keyed(job, backend: nil)
-            if let cached { return .settled(cached) }
-            step = keyedStep
+            return settleInProcess(job, keyed: try key(job, backend: nil), lookUp: { try store.cachedExecution(key: $0) })
+        } catch {
+            return .committed(commitFailure(job.record, error))
+        }
+    }
+
+    /// Settles in-process units together: their cache keys first, then one store lookup for all
+    /// of them (a fully cached fan-out asks the store once per batch, not once per item).
+    func settleInProcess(_ jobs: [UnitJob]) -> [InProcessOutcome] {
+        let keyed: [Result<KeyedUnit, Error>] = jobs.map { job in Result { try key(job, backend: nil) } }
+        let wanted = keyed.compactMap { (try? $0.get()).flatMap { $0.mayReuse ? $0.step.cacheKey : nil } }
+        // If the batched lookup fails, each unit looks its key up alone (and reports its own error).
+        let found: [String: StepRecord]? = wanted.isEmpty ? [:] : try? store.cachedExecutions(keys: wanted)
+        return zip(jobs, keyed).map { job, keyedUnit in
+            do {
+                let unit = try keyedUnit.get()
+                if let found { return settleInProcess(job, keyed: unit, lookUp: { found[$0] }) }
+                return settleInProcess(job, keyed: unit, lookUp: { try store.cachedExecution(key: $0) })
+            } catch {
+                return .committed(commitFailure(job.record, error))
+            }
+        }
+    }
+
+    /// Decides one keyed in-process unit; `lookUp` finds the newest earlier execution of a key.
+    func settleInProcess(_ job: UnitJob, keyed: KeyedUnit, lookUp: (String) throws -> StepRecord?) -> InProcessOutcome {
+        var step = keyed.step
+        do {
+            if keyed.mayReuse, let cached = try reuse(keyed, job: job, found: try lookUp(step.cacheKey!)) { return .settled(cached) }
             var outputs: [String: PortValue] = [:]
             let registers = BuiltinKind(uses: job.spec.uses) == .register
             if registers {
@@ -269,15 +311,14 @@ struct StepRunner: Sendable {
         }
     }
 
-    /// An earlier execution with the same key whose outputs are all still present.
-    func reusable(_ key: String, outputTypes: [String: PortType]) throws -> (StepRecord, [String: PortValue])? {
-        guard let hit = try store.cachedExecution(key: key) else { return nil }
+    /// The outputs of an earlier execution, when they are all still present and of the types wanted.
+    func reusableOutputs(of hit: StepRecord, outputTypes: [String: PortType]) -> [String: PortValue]? {
         let outputs = Self.decode(hit.outputs, types: outputTypes)
         guard outputs.count == outputTypes.count else { return nil }
         for value in outputs.values {
             if case .artifact(let ref) = value, !artifacts.contains(ref) { return nil }
         }
-        return (hit, outputs)
+        return outputs
     }
 
     /// A cache hit standing in for an execution, settled but not yet committed.

@@ -246,6 +246,19 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         }
     }
 
+    public func cachedExecutions(keys: [String]) throws -> [String: StepRecord] {
+        try pool.writeWithoutTransaction { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT * FROM steps WHERE cacheKey = ? AND status IN ('succeeded', 'cached') ORDER BY finishedAt DESC LIMIT 1
+                """)
+            var found: [String: StepRecord] = [:]
+            for key in Set(keys) {
+                if let step = try StepRecord.fetchOne(statement, arguments: [key]) { found[key] = step }
+            }
+            return found
+        }
+    }
+
     public func previousExecution(pipeline: String, step: String, index: Int?, before runID: String) throws -> StepRecord? {
         try pool.read { db in
             try StepRecord.fetchOne(db, sql: """
