@@ -209,6 +209,9 @@ private func loadFailure(_ path: String) throws -> String {
         path = try linearArtifact()
         try editCard(path) { $0["model"] = nil }
         #expect(try loadFailure(path).contains("has a model.json that is not a valid 'linear-regression' card: missing 'model'"))
+        path = try linearArtifact()
+        try editCard(path) { $0["task"] = "classification" }
+        #expect(try loadFailure(path).contains("is inconsistent: the card says classification but a linear-regression model of these tensors does regression"))
         try FileManager.default.removeItem(atPath: "\(path)/\(ModelCard.cardFile)")
         #expect(try loadFailure(path) == "model file \(path) is a folder without model.json, so not an mlp model artifact")
         // The card's own path loads the folder.

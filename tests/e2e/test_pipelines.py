@@ -60,7 +60,7 @@ def test_every_template_runs_green_as_shipped(project, template):
         assert card["preprocessing"]["standardize"] == {"mean": "standardize.mean", "scale": "standardize.scale"}
         assert card["trainer"]["name"] == "trainer/logistic" and card["trainer"]["params"]["l2"] == 0.01
         assert card["metrics"]["accuracy"] == metrics["accuracy"] and "fit_seconds" not in card["metrics"]
-        inspected = project.json("models", "inspect", str(folder / "model.safetensors"))
+        inspected = project.json("models", "inspect", str(folder))  # the folder: its model.safetensors
         assert {t["name"]: t["shape"] for t in inspected["tensors"]} == {name: t["shape"] for name, t in card["tensors"].items()}
         shown = project.mlp("models", "show", "breast-cancer-logreg@champion", "--project", str(app)).stdout
         assert "kind      softmax-regression (mlp-model/1)" in shown and "trainer   trainer/logistic" in shown

@@ -98,6 +98,9 @@ public enum ModelFile {
             throw ModelFileError(path: folder, "is not a valid '\(card.kind)' model: \(error)")
         }
         do { try model.validate() } catch { throw ModelFileError(path: folder, "is inconsistent: \(error)") }
+        guard model.task == card.task else {
+            throw ModelFileError(path: folder, "is inconsistent: the card says \(card.task.rawValue) but a \(card.kind) model of these tensors does \(model.task.rawValue)")
+        }
         return model
     }
 
