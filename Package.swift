@@ -40,8 +40,9 @@ let package = Package(
         .target(name: "MLPTensor", dependencies: ["CKernels"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("openblas")]),
         // Model file formats (safetensors, GGUF), tokenizers, architectures.
         .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
-        // Built-in trainers and metrics.
-        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData"]),
+        // Built-in trainers and metrics. Model files are safetensors + a JSON card, read and written
+        // with MLPModels' safetensors reader and writer.
+        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData", "MLPModels"]),
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask", exclude: ["README.md"]),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask", exclude: ["README.md"]),
@@ -80,7 +81,7 @@ let package = Package(
         .testTarget(name: "HTTPConnectorTests", dependencies: ["HTTPConnector", "MLPEngine", "MLPStore", "MLPData", "MLPCore", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Resources"]),
         .testTarget(name: "DataValidationTests", dependencies: ["DataValidation", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
-        .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain", "MLPData", "MLPCore"]),
+        .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain", "MLPData", "MLPCore", "MLPModels"]),
         .testTarget(name: "DataStepsTests", dependencies: ["DataSteps", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),

@@ -33,8 +33,16 @@ import MLPTrain
         #expect(accuracy >= 0.93, "holdout accuracy \(accuracy)")
         #expect(outputs["metrics"]?["iterations"]?.doubleValue == 100, "455 rows: no early stopping, max_iter 100")
         let digest = try #require(outputs["model"]?["artifact"]?.stringValue)
-        let model = try GBTModel.decode(Data(contentsOf: URL(fileURLWithPath: engine.artifacts.blobPath(digest))))
-        #expect(model.classes == ["0", "1"] && model.encoder.featureNames.count == 30)
+        // The model is stored as a folder (model.json + model.safetensors) that loads by its path.
+        let ref = ArtifactRef(digest: digest, type: .model, size: 0)
+        #expect(engine.artifacts.isFolder(ref))
+        let model = try ModelFile.load(path: try engine.artifacts.path(for: ref))
+        #expect(model.format == "mlp-gbt/1" && model.encoder.featureNames.count == 30)
+        guard case .classification(let classes, _) = try model.predict(FeatureMatrix(rows: 1, columns: 30, values: Array(repeating: 0, count: 30))) else {
+            Issue.record("not a classifier")
+            return
+        }
+        #expect(classes == ["0", "1"])
         let losses = try engine.store.metrics(runID: run.id).filter { $0.key == "loss" }
         #expect(losses.count == 100)
     }

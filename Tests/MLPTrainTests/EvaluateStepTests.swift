@@ -57,6 +57,6 @@ import MLPData
         let step = EvaluateStep()
         let status = try await step.wait(for: try await step.submit(try request(model: notModel, data: data)))
         #expect(status.phase == .failed)
-        #expect(status.message == "model file \(notModel) is not an mlp model file (expected a JSON object with a \"format\" field)")
+        #expect(status.message == "model file \(notModel) is not an mlp model (expected a folder with model.json and model.safetensors, or a legacy JSON model file with a \"format\" field)")
     }
 }

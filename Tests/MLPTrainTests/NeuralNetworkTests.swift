@@ -69,8 +69,9 @@ import MLPData
         settings.hidden = [8, 4]
         settings.maxEpochs = 3
         let network = try NeuralNetwork.fit(x, targets: .classes(labels, count: 2), settings: settings)
-        let data = try ModelFile.encode(NeuralNetworkFile(target: "y", classes: ["no", "yes"], encoder: try FeatureEncoder(fitting: Dataset(columns: ["a", "b", "c"].map { .float($0, [0]) })), network: network))
-        let loaded = try #require(try ModelFile.load(data) as? NeuralNetworkFile)
+        let path = try temporaryPath("model")
+        try ModelFile.write(NeuralNetworkFile(target: "y", classes: ["no", "yes"], encoder: try FeatureEncoder(fitting: Dataset(columns: ["a", "b", "c"].map { .float($0, [0]) })), network: network), to: path)
+        let loaded = try #require(try ModelFile.load(path: path) as? NeuralNetworkFile)
         #expect(loaded.network == network)
         #expect(try loaded.predict(x) == .classification(classes: ["no", "yes"], probabilities: network.probabilities(x)))
         // Probabilities sum to one.

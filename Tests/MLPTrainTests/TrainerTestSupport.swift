@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import MLPCore
 import MLPData
 @testable import MLPTrain
@@ -36,7 +37,19 @@ func written(_ dataset: Dataset, _ name: String = "data") throws -> String {
     return path
 }
 
-func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+/// The bytes of a file, or of a model artifact folder (its card, then its tensors), to compare two models.
+func bytes(_ path: String) throws -> Data {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+    return try Data(contentsOf: URL(fileURLWithPath: "\(path)/\(ModelCard.cardFile)")) + Data(contentsOf: URL(fileURLWithPath: "\(path)/\(ModelCard.tensorFile)"))
+}
+
+/// The gradient-boosted model in the artifact at `path`.
+func gbtModel(_ path: String) throws -> GBTModel {
+    try #require(try ModelFile.load(path: path) as? GBTModelFile).model
+}
 
 /// Uniform draws in [low, high) from a seeded generator.
 func uniforms(_ count: Int, _ low: Double, _ high: Double, _ generator: inout SeededGenerator) -> [Double] {

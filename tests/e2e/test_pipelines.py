@@ -49,6 +49,25 @@ def test_every_template_runs_green_as_shipped(project, template):
         champion = project.json("models", "show", "breast-cancer-logreg@champion", "--project", str(app))
         assert champion["version"] == 1 and champion["card"]["run"] == run["run"]["id"]
         assert champion["card"]["metrics"]["accuracy"] == metrics["accuracy"] and len(champion["card"]["data"]) == 3
+        # The model is a folder: model.safetensors (the numbers) and model.json (its card), and the
+        # registry keeps that card (feature schema, preprocessing, trainer, metrics) with the version.
+        folder = Path(champion["path"])
+        assert sorted(p.name for p in folder.iterdir()) == ["model.json", "model.safetensors"]
+        card = champion["card"]["model_card"]
+        assert card == json.loads((folder / "model.json").read_text())
+        assert card["format"] == "mlp-model/1" and card["kind"] == "softmax-regression" and card["classes"] == ["0", "1"]
+        assert len(card["features"]["columns"]) == 30 and card["features"]["missing"] == "reject"
+        assert card["preprocessing"]["standardize"] == {"mean": "standardize.mean", "scale": "standardize.scale"}
+        assert card["trainer"]["name"] == "trainer/logistic" and card["trainer"]["params"]["l2"] == 0.01
+        assert card["metrics"]["accuracy"] == metrics["accuracy"] and "fit_seconds" not in card["metrics"]
+        inspected = project.json("models", "inspect", str(folder))  # the folder: its model.safetensors
+        assert {t["name"]: t["shape"] for t in inspected["tensors"]} == {name: t["shape"] for name, t in card["tensors"].items()}
+        shown = project.mlp("models", "show", "breast-cancer-logreg@champion", "--project", str(app)).stdout
+        assert "kind      softmax-regression (mlp-model/1)" in shown and "trainer   trainer/logistic" in shown
+        # `mlp models register` of the stored artifact keeps its card (and its metrics) too.
+        project.mlp("models", "register", "by-hand", "--artifact", champion["digest"][:16], "--project", str(app))
+        by_hand = project.json("models", "show", "by-hand:1", "--project", str(app))
+        assert by_hand["card"]["model_card"] == card and by_hand["card"]["metrics"] == card["metrics"]
     # A second run reuses every cacheable step.
     second = project.json("run", "--project", str(app))
     cached = [s for s in second["steps"] if s["status"] == "cached"]

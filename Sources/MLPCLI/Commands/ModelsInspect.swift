@@ -11,11 +11,13 @@ extension MLPCommandLine.Models {
 
         @OptionGroup var output: OutputOptions
 
-        @Argument(help: "A .safetensors or .gguf file.")
+        @Argument(help: "A .safetensors or .gguf file, or a model folder (its model.safetensors).")
         var file: String
 
         func run() async throws {
-            let summary = try ModelFileSummary(path: file)
+            var isFolder: ObjCBool = false
+            let path = FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) && isFolder.boolValue ? "\(file)/model.safetensors" : file
+            let summary = try ModelFileSummary(path: path)
             if output.json {
                 try Format.printJSON(ModelFileViews.json(summary))
                 return

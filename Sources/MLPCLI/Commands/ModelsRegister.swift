@@ -29,10 +29,17 @@ extension MLPCommandLine.Models {
         }
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let project = try self.project.locate()
+            let store = try project.openStore()
             let record = try store.findArtifact(artifact)
             let producer = try store.lineage(digest: record.digest).first { $0.direction == .produced }
-            let card = JSONValue.object(["model": .object(["digest": .string(record.digest), "type": .string(record.type.rawValue), "size": .number(Double(record.size))])])
+            var fields: [String: JSONValue] = ["model": .object(["digest": .string(record.digest), "type": .string(record.type.rawValue), "size": .number(Double(record.size))])]
+            // A model artifact folder carries its own card: keep it, and its metrics, with the version.
+            if let modelCard = try project.openArtifacts().modelCard(of: ArtifactRef(digest: record.digest, type: record.type, size: record.size)) {
+                fields["model_card"] = modelCard
+                if case .object(let metrics)? = modelCard["metrics"], !metrics.isEmpty { fields["metrics"] = .object(metrics) }
+            }
+            let card = JSONValue.object(fields)
             let version = ModelVersionRecord(name: name, digest: record.digest, type: record.type, runID: producer?.runID, stepID: nil,
                                              createdAt: Date().timeIntervalSince1970, createdBy: by ?? currentUser(), card: card.canonicalText)
             guard let registered = try store.commit(StateChange(registration: ModelRegistration(version: version, aliases: alias))).registered else { return }

@@ -5,7 +5,8 @@ import MLPStore
 extension StepRunner {
     /// Registers the step's model as a new version (or, on a resumed run, finds the version this
     /// step already registered) with a model card: the run and step, the model artifact, the
-    /// metrics given, the datasets upstream of the model, and any `card:` fields.
+    /// metrics given (else those the model's own card records), the datasets upstream of the
+    /// model, the model's own card (`model_card`: its `model.json`), and any `card:` fields.
     func register(_ job: UnitJob) throws -> ModelVersionRecord {
         guard case .artifact(let model) = job.config["model"] else { throw ResolutionError(message: "register: 'model' must be an artifact") }
         guard case .string(let name) = job.config["name"], !name.isEmpty, !name.contains("@"), !name.contains(":") else {
@@ -23,7 +24,14 @@ extension StepRunner {
             "model": .object(["digest": .string(model.digest), "type": .string(model.type.rawValue), "size": .number(Double(model.size))]),
             "data": .array(try upstreamDatasets(of: model.digest).map { .string($0) }),
         ]
-        if let metrics = job.config["metrics"] { card["metrics"] = metrics.json }
+        // The model's own card (feature schema, preprocessing, trainer, metrics), when it has one.
+        let modelCard = try artifacts.modelCard(of: model)
+        if let modelCard { card["model_card"] = modelCard }
+        if let metrics = job.config["metrics"] {
+            card["metrics"] = metrics.json
+        } else if case .object(let measured)? = modelCard?["metrics"], !measured.isEmpty {
+            card["metrics"] = .object(measured)
+        }
         if case .json(.object(let extra))? = job.config["card"] { for (key, value) in extra where card[key] == nil { card[key] = value } }
         let user = Self.currentUser()
         let version = ModelVersionRecord(name: name, digest: model.digest, type: model.type, runID: job.record.runID, stepID: job.record.id,

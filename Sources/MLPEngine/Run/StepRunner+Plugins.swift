@@ -105,10 +105,12 @@ extension StepRunner {
             for (name, type) in job.outputTypes {
                 switch name {
                 case "model":
-                    guard FileManager.default.fileExists(atPath: destination) else {
+                    var isFolder: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: destination, isDirectory: &isFolder) else {
                         return .failed(message: "trainer \(job.spec.uses) wrote no model", exitCode: nil, timedOut: false)
                     }
-                    let ref = try artifacts.ingest(file: destination, as: type)
+                    // mlp's trainers write a folder (model.json + model.safetensors); a plugin may write one file.
+                    let ref = isFolder.boolValue ? try artifacts.ingest(directory: destination, as: type) : try artifacts.ingest(file: destination, as: type)
                     outputs[name] = .artifact(ref)
                     stored.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
                 case "metrics":

@@ -515,9 +515,9 @@ struct StepRunner: Sendable {
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 return .failed(message: "the step did not write its output '\(name)' (\(type)); write it to $MLP_OUTPUTS/\(name)", exitCode: exitCode, timedOut: false)
             }
-            if type == .directory {
+            if type == .directory || (type == .model && isDirectory.boolValue) {
                 guard isDirectory.boolValue else { return .failed(message: "output '\(name)' must be a directory", exitCode: exitCode, timedOut: false) }
-                let ref = try artifacts.ingest(directory: path)
+                let ref = try artifacts.ingest(directory: path, as: type)
                 outputs[name] = .artifact(ref)
                 newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
             } else if type.isArtifact {

@@ -36,6 +36,27 @@ public struct TensorToWrite: Sendable {
     }
 }
 
+/// A tensor to write to a safetensors file in any of the format's element types (``SafetensorsDType``),
+/// including those mlp does not compute with (`I32`, `F64`, `BOOL`): its bytes little-endian, row-major.
+public struct StoredTensorToWrite: Sendable {
+    /// The tensor's name.
+    public var name: String
+    /// The element type as safetensors names it.
+    public var storedType: SafetensorsDType
+    /// The shape, outermost dimension first.
+    public var shape: [Int]
+    /// The bytes: `storedType.size` per element of the shape.
+    public var bytes: [UInt8]
+
+    /// A tensor named `name` of `storedType` and `shape` holding `bytes`.
+    public init(name: String, storedType: SafetensorsDType, shape: [Int], bytes: [UInt8]) {
+        self.name = name
+        self.storedType = storedType
+        self.shape = shape
+        self.bytes = bytes
+    }
+}
+
 /// The element count of `shape`, or nil when a dimension is negative or the product overflows.
 func checkedElementCount(_ shape: [Int]) -> Int? {
     var count = 1

@@ -32,10 +32,34 @@ public final class ArtifactStore: Sendable {
         "\(root)/sha256/\(digest.prefix(2))/\(digest)"
     }
 
-    /// The path a step reads an artifact from: the blob for a file, the rebuilt folder for a directory.
+    /// The path a step reads an artifact from: the blob for a file, the rebuilt folder for a
+    /// directory (a `directory` artifact, or a `model` stored as a folder, as mlp's trainers write them).
     public func path(for ref: ArtifactRef) throws -> String {
-        ref.type == .directory ? try materialize(ref) : blobPath(ref.digest)
+        ref.type == .directory || (ref.type == .model && isFolder(ref)) ? try materialize(ref) : blobPath(ref.digest)
     }
+
+    /// Whether the artifact was stored from a folder (its blob is a directory manifest).
+    ///
+    /// Only the blob's first bytes are read unless they open a manifest, so asking about a large
+    /// file artifact costs one short read.
+    public func isFolder(_ ref: ArtifactRef) -> Bool {
+        if ref.type == .directory { return true }
+        let path = blobPath(ref.digest)
+        let prefix = Array(Self.manifestPrefix.utf8)
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: prefix.count), Array(head) == prefix,
+              let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue <= Self.manifestSizeLimit,
+              let rest = try? handle.readToEnd(), let manifest = try? JSONDecoder().decode(JSONValue.self, from: head + rest) else { return false }
+        return manifest["kind"]?.stringValue == Self.manifestKind
+    }
+
+    /// The `kind` of a directory manifest.
+    static let manifestKind = "mlp-directory-manifest/1"
+    /// How a directory manifest's canonical JSON starts (its keys are sorted: `entries`, `kind`).
+    static let manifestPrefix = #"{"entries":["#
+    /// The largest blob ``isFolder(_:)`` parses as a possible manifest.
+    static let manifestSizeLimit = 64 << 20
 
     /// Whether the artifact's bytes are present.
     public func contains(_ ref: ArtifactRef) -> Bool {
@@ -56,8 +80,9 @@ public final class ArtifactStore: Sendable {
         return try ingest(file: temporary, as: type)
     }
 
-    /// Stores every file below `path` and a manifest of them; returns the directory's reference.
-    public func ingest(directory path: String) throws -> ArtifactRef {
+    /// Stores every file below `path` and a manifest of them; returns the directory's reference,
+    /// of `type` (`directory`, or `model` for a model artifact folder).
+    public func ingest(directory path: String, as type: PortType = .directory) throws -> ArtifactRef {
         var entries: [JSONValue] = []
         var total: Int64 = 0
         let base = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -80,9 +105,9 @@ public final class ArtifactStore: Sendable {
             entries.append(.object(["path": .string(relative), "digest": .string(ref.digest), "size": .number(Double(ref.size)),
                                     "executable": .bool(executable)]))
         }
-        let manifest = JSONValue.object(["kind": .string("mlp-directory-manifest/1"), "entries": .array(entries)])
-        let stored = try ingest(data: Data(manifest.canonicalText.utf8), as: .directory)
-        return ArtifactRef(digest: stored.digest, type: .directory, size: total)
+        let manifest = JSONValue.object(["kind": .string(Self.manifestKind), "entries": .array(entries)])
+        let stored = try ingest(data: Data(manifest.canonicalText.utf8), as: type)
+        return ArtifactRef(digest: stored.digest, type: type, size: total)
     }
 
     /// Rebuilds a directory artifact under `trees/<digest>` (once; later calls reuse it).

@@ -1,4 +1,4 @@
-/// `trainer/logistic`'s model file as a ``TrainedModel``.
+/// `trainer/logistic`'s model (artifact kind `softmax-regression`) as a ``TrainedModel``.
 extension ClassifierFile: TrainedModel {
     /// Always classification.
     public var task: PredictionTask { .classification }

@@ -1,4 +1,4 @@
-/// `trainer/linear`'s model file (format `mlp-linear-regression/1`): the encoder and the model.
+/// `trainer/linear`'s model: the encoder and the model (artifact kind `linear-regression`; legacy format `mlp-linear-regression/1`).
 public struct LinearRegressionFile: Codable, Sendable, TrainedModel {
     public var format = "mlp-linear-regression/1"
     public var target: String

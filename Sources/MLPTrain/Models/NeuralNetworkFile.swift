@@ -1,4 +1,4 @@
-/// `trainer/mlp`'s model file (format `mlp-mlp/1`): the encoder, the class labels of a
+/// `trainer/mlp`'s model (artifact kind `mlp`; legacy format `mlp-mlp/1`): the encoder, the class labels of a
 /// classifier, and the network.
 public struct NeuralNetworkFile: Codable, Sendable, TrainedModel {
     public var format = "mlp-mlp/1"

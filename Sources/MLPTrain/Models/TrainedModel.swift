@@ -14,10 +14,12 @@ public enum Prediction: Sendable, Equatable {
     }
 }
 
-/// A trained model loaded from its file (``ModelFile``): anything that can turn rows into
+/// A trained model loaded from its artifact (``ModelFile``): anything that can turn rows into
 /// predictions, whatever trainer made it.
 public protocol TrainedModel: Sendable {
-    /// The file format, as written in the file (`mlp-mlp/1`).
+    /// The model's type as a format tag (`mlp-mlp/1`): the `format` field of a legacy
+    /// single-file model, and the same tag for one loaded from an artifact folder (whose card
+    /// names the kind, `mlp`, and the layout, `mlp-model/1`).
     var format: String { get }
     /// The column the model predicts.
     var target: String { get }

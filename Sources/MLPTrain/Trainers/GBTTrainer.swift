@@ -78,7 +78,6 @@ public struct GBTTrainer: Trainer {
         let model = GBTModel(task: task, target: target, classes: classes, encoder: featureEncoder, binThresholds: boosted.binning.thresholds,
                              baseline: boosted.baseline, treesPerIteration: boosted.treesPerIteration, iterations: boosted.iterations,
                              trees: boosted.trees, settings: settings)
-        try model.write(to: request.modelDestination)
 
         var metrics: [String: Double] = [
             "fit_seconds": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
@@ -105,6 +104,7 @@ public struct GBTTrainer: Trainer {
                 for (key, value) in try Self.report(model, matrix, classTruth: [], valueTruth: truth) { metrics[key] = value }
             }
         }
+        try ModelFile.write(GBTModelFile(model: model), trainer: .init(descriptor.uses, request), metrics: metrics, to: request.modelDestination)
         return TrainingResult(metrics: metrics)
     }
 

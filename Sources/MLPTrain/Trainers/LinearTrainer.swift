@@ -38,7 +38,6 @@ public struct LinearTrainer: Trainer {
         let model = try LinearRegression.fit(x, y: y, l2: l2)
         let fitSeconds = clock.seconds
         let file = LinearRegressionFile(target: target, encoder: featureEncoder, model: model)
-        try ModelFile.write(file, to: request.modelDestination)
 
         var metrics = try MetricReport.regression(truth: y, predicted: model.predict(x))
             .reduce(into: [String: Double]()) { $0["train_\($1.key)"] = $1.value }
@@ -47,6 +46,7 @@ public struct LinearTrainer: Trainer {
         if let holdoutPath = request.inputPaths["holdout"] {
             metrics.merge(try ModelScoring.metrics(of: file, on: try DatasetLoading.load(holdoutPath))) { $1 }
         }
+        try ModelFile.write(file, trainer: .init(descriptor.uses, request), metrics: metrics, to: request.modelDestination)
         return TrainingResult(metrics: metrics)
     }
 

@@ -56,8 +56,6 @@ public struct LogisticTrainer: Trainer {
         let fitSeconds = clock.seconds
         try Task.checkCancellation()
         let file = ClassifierFile(target: target, classes: classes, encoder: featureEncoder, model: model)
-        // Sorted keys: the same model is the same bytes, so the same artifact digest.
-        try ModelFile.write(file, to: request.modelDestination)
 
         var metrics = try MetricReport.classification(truth: labels, probabilities: model.probabilities(x))
             .filter { !$0.key.hasPrefix("confusion") }
@@ -75,6 +73,7 @@ public struct LogisticTrainer: Trainer {
                 metrics[key] = value
             }
         }
+        try ModelFile.write(file, trainer: .init(descriptor.uses, request), metrics: metrics, to: request.modelDestination)
         return TrainingResult(metrics: metrics)
     }
 

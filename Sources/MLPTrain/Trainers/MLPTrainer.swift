@@ -67,7 +67,6 @@ public struct MLPTrainer: Trainer {
         }
         let fitSeconds = clock.seconds
         let file = NeuralNetworkFile(target: target, classes: classes, encoder: featureEncoder, network: model)
-        try ModelFile.write(file, to: request.modelDestination)
 
         var metrics = try ModelScoring.metrics(of: file, on: data)
             .filter { !$0.key.hasPrefix("confusion") }
@@ -77,6 +76,7 @@ public struct MLPTrainer: Trainer {
         if let holdoutPath = request.inputPaths["holdout"] {
             metrics.merge(try ModelScoring.metrics(of: file, on: try DatasetLoading.load(holdoutPath))) { $1 }
         }
+        try ModelFile.write(file, trainer: .init(descriptor.uses, request), metrics: metrics, to: request.modelDestination)
         return TrainingResult(metrics: metrics)
     }
 

@@ -3,9 +3,9 @@ import MLPData
 
 /// A gradient-boosted-trees model as the model-file layer (``ModelFile``) sees it.
 ///
-/// A wrapper rather than a conformance of ``GBTModel`` itself: the file's `task` field is a
-/// ``GBTTask`` and its thresholds may be the strings `"Infinity"`, so it is read by
-/// ``GBTModel/decode(_:)``, not by a plain `JSONDecoder`.
+/// A wrapper rather than a conformance of ``GBTModel`` itself: the model's `task` is a
+/// ``GBTTask``, and a legacy JSON file's thresholds may be the strings `"Infinity"`, so it is
+/// read by ``GBTModel/decode(_:)``, not by a plain `JSONDecoder`.
 struct GBTModelFile: TrainedModel {
     let model: GBTModel
 

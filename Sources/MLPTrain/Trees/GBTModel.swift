@@ -9,15 +9,15 @@ public enum GBTTask: String, Codable, Sendable {
     case regression
 }
 
-/// A trained gradient-boosted tree model as stored (`model.json`, format `mlp-gbt/1`): the
-/// feature encoder, the bin thresholds it was trained on, the trees, and what turns their raw
-/// scores into predictions.
+/// A trained gradient-boosted tree model: the feature encoder, the bin thresholds it was trained
+/// on, the trees, and what turns their raw scores into predictions. Trainers store it as a model
+/// artifact (``ModelFile``, kind `gbt`); the single JSON file of format `mlp-gbt/1` that earlier
+/// versions wrote is still read by ``GBTModel/decode(_:)``.
 ///
 /// A row's raw score for output `k` is `baseline[k]` plus the leaf value each tree
 /// `trees[i * treesPerIteration + k]` sends it to. Classification with two classes has one raw
 /// score (the log-odds of `classes[1]`); with more, one per class, through a softmax. JSON
-/// cannot hold infinity, so a threshold of +∞ is written as the string `"Infinity"`: read
-/// the file with ``GBTModel/decode(_:)``.
+/// cannot hold infinity, so a legacy file writes a threshold of +∞ as the string `"Infinity"`.
 public struct GBTModel: Codable, Sendable {
     /// The format tag of this file layout.
     public static let formatTag = "mlp-gbt/1"
@@ -101,43 +101,7 @@ public struct GBTModel: Codable, Sendable {
         return rawScores(x).map { $0[0] }
     }
 
-    /// The model file's bytes: JSON with sorted keys, so the same model is the same bytes.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(self)
-    }
-
-    /// Writes the model file to `path` atomically: a temporary file beside it, fsynced, then renamed over `path`.
-    public func write(to path: String) throws {
-        let data = try encoded()
-        let temporary = "\(path).tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard descriptor >= 0 else { throw TrainingError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        var failure: String?
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = "writing \(temporary) failed: \(String(cString: strerror(errno)))"
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == nil, fsync(descriptor) != 0 { failure = "fsync of \(temporary) failed: \(String(cString: strerror(errno)))" }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))" }
-        if let failure {
-            unlink(temporary)
-            throw TrainingError(message: failure)
-        }
-    }
-
-    /// Reads a model file, checking its format tag and that every tree is well formed (children
+    /// Reads a legacy `mlp-gbt/1` JSON model file, checking its format tag and that every tree is well formed (children
     /// after their parent and in range, features in range), so a damaged file fails here rather
     /// than in prediction.
     ///

@@ -9,6 +9,21 @@ public enum SafetensorsWriter {
     ///   match its shape and dtype, a duplicate or empty name, or a dtype safetensors cannot hold;
     ///   ``SafetensorsError/writeFailed(path:detail:)`` when the file cannot be written.
     public static func write(_ tensors: [TensorToWrite], metadata: [String: String] = [:], to path: String) throws {
+        let stored = try tensors.map { tensor -> StoredTensorToWrite in
+            guard let type = SafetensorsDType(tensor.dtype) else {
+                throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "safetensors cannot hold \(tensor.dtype.rawValue); write it to GGUF instead")
+            }
+            return StoredTensorToWrite(name: tensor.name, storedType: type, shape: tensor.shape, bytes: tensor.bytes)
+        }
+        try write(stored: stored, metadata: metadata, to: path)
+    }
+
+    /// Writes tensors of any safetensors element type (`I32`, `F64`, `BOOL`… as well as those mlp
+    /// computes with) and `metadata` to `path` atomically (temporary file, fsync, rename).
+    /// - Throws: ``SafetensorsError/invalidTensor(tensor:detail:)`` for a tensor whose bytes do not
+    ///   match its shape and type, or a duplicate or empty name;
+    ///   ``SafetensorsError/writeFailed(path:detail:)`` when the file cannot be written.
+    public static func write(stored tensors: [StoredTensorToWrite], metadata: [String: String] = [:], to path: String) throws {
         let sorted = tensors.sorted { $0.name < $1.name }
         var header: [String: HeaderValue] = [:]
         if !metadata.isEmpty { header["__metadata__"] = .metadata(metadata) }
@@ -18,16 +33,17 @@ public enum SafetensorsWriter {
                 throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "the name must be non-empty and not __metadata__")
             }
             guard header[tensor.name] == nil else { throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "two tensors have this name") }
-            guard let stored = SafetensorsDType(tensor.dtype) else {
-                throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "safetensors cannot hold \(tensor.dtype.rawValue); write it to GGUF instead")
-            }
-            guard let elements = checkedElementCount(tensor.shape), let expected = tensor.dtype.byteCount(elements: elements) else {
+            guard let elements = checkedElementCount(tensor.shape) else {
                 throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "shape \(tensor.shape) has a negative dimension or too many elements")
             }
-            guard expected == tensor.bytes.count else {
-                throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "shape \(tensor.shape) of \(tensor.dtype.rawValue) needs \(expected) bytes, got \(tensor.bytes.count)")
+            let (expected, overflow) = elements.multipliedReportingOverflow(by: tensor.storedType.size)
+            guard !overflow else {
+                throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "shape \(tensor.shape) of \(tensor.storedType.rawValue) is too many bytes")
             }
-            header[tensor.name] = .tensor(dtype: stored.rawValue, shape: tensor.shape, offsets: [offset, offset + expected])
+            guard expected == tensor.bytes.count else {
+                throw SafetensorsError.invalidTensor(tensor: tensor.name, detail: "shape \(tensor.shape) of \(tensor.storedType.rawValue) needs \(expected) bytes, got \(tensor.bytes.count)")
+            }
+            header[tensor.name] = .tensor(dtype: tensor.storedType.rawValue, shape: tensor.shape, offsets: [offset, offset + expected])
             offset += expected
         }
         let encoder = JSONEncoder()
