@@ -54,8 +54,11 @@ public struct InferenceRequest: Codable, Sendable {
 
 /// A parameter value: the protocol allows a string, a number or a boolean.
 public enum ParameterValue: Codable, Sendable, Equatable {
+    /// A JSON string.
     case string(String)
+    /// A JSON number.
     case number(Double)
+    /// A JSON boolean.
     case bool(Bool)
 
     /// Decodes a string, number or boolean.

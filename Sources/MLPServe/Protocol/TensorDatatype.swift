@@ -1,10 +1,15 @@
 /// The element types of the Open Inference Protocol (`"FP32"`, `"BYTES"`, …), as written in a
 /// tensor's `datatype` field.
 public enum TensorDatatype: String, Codable, Sendable, CaseIterable {
+    /// Booleans (JSON `true` / `false`).
     case bool = "BOOL"
+    /// Unsigned integers of 8, 16, 32 and 64 bits.
     case uint8 = "UINT8", uint16 = "UINT16", uint32 = "UINT32", uint64 = "UINT64"
+    /// Signed integers of 8, 16, 32 and 64 bits.
     case int8 = "INT8", int16 = "INT16", int32 = "INT32", int64 = "INT64"
+    /// IEEE floating point of 16, 32 and 64 bits.
     case fp16 = "FP16", fp32 = "FP32", fp64 = "FP64"
+    /// Byte strings; in JSON, UTF-8 text.
     case bytes = "BYTES"
 
     /// Whether JSON data of this type is numbers (as opposed to booleans or strings).
