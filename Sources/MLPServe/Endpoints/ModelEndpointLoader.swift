@@ -1,8 +1,9 @@
 import Foundation
 
 /// Loads a model file or folder into a batched endpoint, picking the model kind from the path: a
-/// folder or a `.gguf` file is a sentence-embedding model (MiniLM), anything else a tabular model
-/// file (``ModelFile``).
+/// `.gguf` file, or a folder holding a Hugging Face BERT (`config.json` and `vocab.txt`), is a
+/// sentence-embedding model (MiniLM); anything else (a model file, or a model artifact folder) is a
+/// tabular model read by ``ModelFile/load(path:)``.
 public enum ModelEndpointLoader {
     /// The endpoint serving the model at `path` as `name` version `version`, its forward passes
     /// recorded in `metrics`.
@@ -19,7 +20,7 @@ public enum ModelEndpointLoader {
             metrics.recordBatch(model: name, version: version, rows: rows, seconds: seconds)
         }
         do {
-            if isFolder.boolValue || path.hasSuffix(".gguf") {
+            if path.hasSuffix(".gguf") || (isFolder.boolValue && isSentenceEmbeddingFolder(path)) {
                 let model = try SentenceEmbeddingServedModel(path: path, threads: threads)
                 return BatchedModelEndpoint(name: name, version: version, model: model, batching: batching, onBatch: onBatch)
             }
@@ -30,5 +31,10 @@ public enum ModelEndpointLoader {
         } catch {
             throw ModelServingError("model '\(name)' cannot be loaded from \(path): \(error)")
         }
+    }
+
+    /// Whether a folder holds a Hugging Face BERT model rather than a tabular model artifact.
+    static func isSentenceEmbeddingFolder(_ folder: String) -> Bool {
+        ["config.json", "vocab.txt"].allSatisfy { FileManager.default.fileExists(atPath: "\(folder)/\($0)") }
     }
 }
