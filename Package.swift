@@ -15,6 +15,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
     ],
     targets: [
         // The kernel: value types, plugin protocols, registry, errors. Depends on nothing of ours.
@@ -64,10 +69,19 @@ let package = Package(
         // The terminal UI: views over the store, drawn through ncurses.
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"], exclude: ["README.md"]),
+        // The Open Inference Protocol (KServe V2) server: models behind endpoints, dynamic batching, metrics.
+        .target(name: "MLPServe", dependencies: [
+            "MLPModels", "MLPTrain",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
             "SQLiteConnector", "HTTPConnector", "DataValidation",
-            "MLPTemplates", "MLPTUI", "MLPModels",
+            "MLPTemplates", "MLPTUI", "MLPModels", "MLPServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -88,6 +102,10 @@ let package = Package(
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
         .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
+        .testTarget(name: "MLPServeTests", dependencies: [
+            "MLPServe", "MLPTrain", "MLPData", "MLPModels",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -21,6 +21,8 @@ import importlib, sys
 for name in ("pytest", "jsonschema", "yaml"):
     importlib.import_module(name)
 PY
+# The client the `mlp serve` conformance test drives the server with (tests/serve).
+python3 -c 'import tritonclient.http' 2>/dev/null || python3 -m pip install -q 'tritonclient[http]'
 if ! command -v swift >/dev/null 2>&1; then
   if [ -x /opt/swift/usr/bin/swift ]; then
     echo "note: swift is at /opt/swift/usr/bin; add it to PATH"

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# wrk on loopback, side by side in one run: `mlp serve` against FastAPI + ONNX Runtime serving the
+# same tabular model (the tabular-classification template's logistic model, trained by `mlp run`
+# and exported to ONNX by export_onnx.py). Both get the same Open Inference Protocol request (one
+# row of 30 FP64 features). For each server, wrk sweeps the connection count; the figure reported
+# is the highest requests/s whose p99 latency stays under 10 ms. The load average is printed
+# before and after (the machine may be shared).
+#
+# Usage: make bench-serve      (or MLP=.build/release/mlp bash Benchmarks/serve/run.sh)
+#   DURATION=10 CONNECTIONS="1 2 4 8 16 32 64" WORKERS=2 MAX_BATCH=32 BATCH_DELAY_MS=0
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+MLP="${MLP:-$root/.build/release/mlp}"
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-1 2 4 8 16 32 64}"
+WORKERS="${WORKERS:-2}"
+MAX_BATCH="${MAX_BATCH:-32}"
+BATCH_DELAY_MS="${BATCH_DELAY_MS:-0}"
+venv="$root/Benchmarks/.venv-serve"
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+[ -x "$MLP" ] || { echo "no mlp binary at $MLP (swift build -c release)" >&2; exit 1; }
+
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install -q fastapi 'uvicorn[standard]' onnx onnxruntime numpy
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$MLP" init "$work/bc" --template tabular-classification >/dev/null
+(cd "$work/bc" && "$MLP" run >/dev/null)
+model="$(cd "$work/bc" && "$MLP" models show breast-cancer-logreg --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["path"])')"
+"$venv/bin/python" "$here/export_onnx.py" "$model" "$work/model.onnx"
+
+python3 - "$root/templates/tabular-classification/data/breast_cancer.csv" > "$work/body.json" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+row = [float(v) for k, v in rows[0].items() if k != "target"]
+print(json.dumps({"inputs": [{"name": "features", "shape": [1, len(row)], "datatype": "FP64", "data": row}]}))
+PY
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mlp_port="$(free_port)"
+base_port="$(free_port)"
+
+"$MLP" serve --port "$mlp_port" --model "bc=$model" --max-batch "$MAX_BATCH" --batch-delay-ms "$BATCH_DELAY_MS" >"$work/mlp.log" 2>&1 &
+pids+=($!)
+(cd "$here" && MODEL_ONNX="$work/model.onnx" exec "$venv/bin/uvicorn" baseline_server:app --host 127.0.0.1 --port "$base_port" \
+  --workers "$WORKERS" --log-level warning --no-access-log) >"$work/baseline.log" 2>&1 &
+pids+=($!)
+
+answer() { curl -sf -X POST -H 'Content-Type: application/json' --data-binary "@$work/body.json" "http://127.0.0.1:$1/v2/models/bc/infer"; }
+for port in "$mlp_port" "$base_port"; do
+  for _ in $(seq 200); do answer "$port" >/dev/null 2>&1 && break; sleep 0.1; done
+  answer "$port" >/dev/null || { echo "server on port $port did not start:"; cat "$work/mlp.log" "$work/baseline.log"; exit 1; }
+done
+# Both servers must give the same answer before their speed means anything.
+python3 - "$(answer "$mlp_port")" "$(answer "$base_port")" <<'PY'
+import json, sys
+a, b = (json.loads(text)["outputs"] for text in sys.argv[1:3])
+pa = next(o for o in a if o["name"] == "probabilities")["data"]
+pb = next(o for o in b if o["name"] == "probabilities")["data"]
+assert next(o for o in a if o["name"] == "label")["data"] == next(o for o in b if o["name"] == "label")["data"], (a, b)
+assert max(abs(x - y) for x, y in zip(pa, pb)) < 1e-9, (pa, pb)
+print(f"same answer from both servers: probabilities {pa}")
+PY
+
+echo "load before: $(uptime)"
+declare -A best
+for name in mlp baseline; do
+  port="$mlp_port"; [ "$name" = baseline ] && port="$base_port"
+  BODY_FILE="$work/body.json" INFER_PATH=/v2/models/bc/infer wrk -t1 -c4 -d2s -s "$here/post.lua" "http://127.0.0.1:$port" >/dev/null   # warm-up
+  best[$name]=0
+  for c in $CONNECTIONS; do
+    threads=$(( c < 2 ? c : 2 ))
+    out="$(BODY_FILE="$work/body.json" INFER_PATH=/v2/models/bc/infer wrk -t"$threads" -c"$c" -d"${DURATION}s" --latency -s "$here/post.lua" "http://127.0.0.1:$port")"
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+    errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ' || true)"
+    p99_ms="$(python3 -c 'import sys; v = sys.argv[1]; print(float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000)' "$p99")"
+    printf '%-8s connections %3s  %9s req/s  p99 %8s ms  %s\n' "$name" "$c" "$rps" "$p99_ms" "$errors"
+    if [ -z "$errors" ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 10 and float(sys.argv[2]) > float(sys.argv[3]) else 1)' "$p99_ms" "$rps" "${best[$name]}"; then
+      best[$name]="$rps"
+    fi
+  done
+done
+echo "load after: $(uptime)"
+echo "requests/s at p99 < 10 ms: mlp serve ${best[mlp]}, FastAPI + ONNX Runtime (${WORKERS} uvicorn workers) ${best[baseline]}"
+python3 -c 'import sys; a, b = map(float, sys.argv[1:3]); print(f"ratio: {a / b:.2f}x" if b else "ratio: baseline never met p99 < 10 ms")' "${best[mlp]}" "${best[baseline]}"

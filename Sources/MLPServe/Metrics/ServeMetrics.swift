@@ -1,0 +1,114 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+
+/// The server's Prometheus metrics, recorded through swift-metrics with an explicit factory (so
+/// several servers, as in tests, keep separate registries):
+///
+/// - `mlp_inference_requests_total{model,version}`: infer requests answered (any status)
+/// - `mlp_inference_errors_total{model,version,status}`: those answered with an error
+/// - `mlp_inference_request_duration_seconds{model,version}`: histogram of request latency
+/// - `mlp_batch_size{model,version}`: histogram of rows per forward pass
+/// - `mlp_forward_duration_seconds{model,version}`: histogram of forward-pass time
+public final class ServeMetrics: @unchecked Sendable {
+    /// Where the metrics live; ``exposition()`` renders it.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let lock = NSLock()
+    private var byEndpoint: [EndpointKey: EndpointMetrics] = [:]
+    private var errors: [ErrorKey: CoreMetrics.Counter] = [:]
+
+    static let requests = "mlp_inference_requests_total"
+    static let errorsTotal = "mlp_inference_errors_total"
+    static let requestDuration = "mlp_inference_request_duration_seconds"
+    static let batchSize = "mlp_batch_size"
+    static let forwardDuration = "mlp_forward_duration_seconds"
+
+    /// A fresh registry.
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        factory.durationHistogramBuckets = [Self.requestDuration: latencyBuckets, Self.forwardDuration: latencyBuckets]
+        factory.valueHistogramBuckets = [Self.batchSize: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]]
+        self.factory = factory
+    }
+
+    private struct EndpointKey: Hashable {
+        let model: String
+        let version: String
+    }
+
+    private struct ErrorKey: Hashable {
+        let model: String
+        let version: String
+        let status: Int
+    }
+
+    private struct EndpointMetrics {
+        let requests: CoreMetrics.Counter
+        let latency: CoreMetrics.Timer
+        let batchSize: CoreMetrics.Recorder
+        let forward: CoreMetrics.Timer
+    }
+
+    private func metrics(model: String, version: String) -> EndpointMetrics {
+        let key = EndpointKey(model: model, version: version)
+        lock.lock()
+        defer { lock.unlock() }
+        if let found = byEndpoint[key] { return found }
+        let dimensions = [("model", model), ("version", version)]
+        let made = EndpointMetrics(
+            requests: CoreMetrics.Counter(label: Self.requests, dimensions: dimensions, factory: factory),
+            latency: CoreMetrics.Timer(label: Self.requestDuration, dimensions: dimensions, factory: factory),
+            batchSize: CoreMetrics.Recorder(label: Self.batchSize, dimensions: dimensions, aggregate: true, factory: factory),
+            forward: CoreMetrics.Timer(label: Self.forwardDuration, dimensions: dimensions, factory: factory))
+        byEndpoint[key] = made
+        return made
+    }
+
+    /// Records one answered infer request: its latency and, for an error, its status.
+    public func recordRequest(model: String, version: String, seconds: Double, errorStatus: Int?) {
+        let endpoint = metrics(model: model, version: version)
+        endpoint.requests.increment()
+        endpoint.latency.recordNanoseconds(Int64(seconds * 1e9))
+        if let errorStatus { recordError(model: model, version: version, status: errorStatus) }
+    }
+
+    /// Records an error answered before a model version was chosen (unknown model: `model` is
+    /// `"unknown"`, so callers cannot grow the label set).
+    public func recordError(model: String, version: String, status: Int) {
+        let key = ErrorKey(model: model, version: version, status: status)
+        lock.lock()
+        let counter: CoreMetrics.Counter
+        if let found = errors[key] {
+            counter = found
+        } else {
+            counter = CoreMetrics.Counter(label: Self.errorsTotal, dimensions: [("model", model), ("version", version), ("status", String(status))], factory: factory)
+            errors[key] = counter
+        }
+        lock.unlock()
+        counter.increment()
+    }
+
+    /// Records one forward pass of `rows` rows that took `seconds`.
+    public func recordBatch(model: String, version: String, rows: Int, seconds: Double) {
+        let endpoint = metrics(model: model, version: version)
+        endpoint.batchSize.record(rows)
+        endpoint.forward.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Makes every series of an endpoint appear (at zero) before its first request.
+    public func register(model: String, version: String) {
+        _ = metrics(model: model, version: version)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

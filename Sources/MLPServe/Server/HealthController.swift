@@ -1,0 +1,22 @@
+import Hummingbird
+
+/// `GET /v2/health/live` and `GET /v2/health/ready`: open to all (no token), for probes. As the
+/// protocol says, 200 means yes and a 4xx (400 here) means no.
+struct HealthController<Context: RequestContext> {
+    let models: ModelRepository
+
+    private struct Live: Encodable { let live: Bool }
+    private struct Ready: Encodable { let ready: Bool }
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("live") { _, _ in try JSONAnswer.encode(Live(live: true)) }
+        group.get("ready") { _, _ in
+            for endpoint in models.allEndpoints {
+                guard await endpoint.isReady else {
+                    return JSONAnswer.error(.badRequest, "model '\(endpoint.name)' version \(endpoint.version) is not ready")
+                }
+            }
+            return try JSONAnswer.encode(Ready(ready: true))
+        }
+    }
+}

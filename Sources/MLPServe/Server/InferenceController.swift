@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+
+/// The Open Inference Protocol's model endpoints: server metadata, model metadata, model
+/// readiness and infer, each with and without `/versions/{v}`.
+struct InferenceController<Context: RequestContext> {
+    let models: ModelRepository
+    let metrics: ServeMetrics
+    let server: ServerMetadata
+    let maxBodyBytes: Int
+
+    private struct Ready: Encodable { let name: String; let ready: Bool }
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("v2") { _, _ in try JSONAnswer.encode(server) }
+        group.get("v2/models/:name") { _, context in try metadata(context, versioned: false) }
+        group.get("v2/models/:name/versions/:version") { _, context in try metadata(context, versioned: true) }
+        group.get("v2/models/:name/ready") { _, context in try await ready(context, versioned: false) }
+        group.get("v2/models/:name/versions/:version/ready") { _, context in try await ready(context, versioned: true) }
+        group.post("v2/models/:name/infer") { request, context in try await infer(request, context, versioned: false) }
+        group.post("v2/models/:name/versions/:version/infer") { request, context in try await infer(request, context, versioned: true) }
+    }
+
+    private func endpoint(_ context: Context, versioned: Bool) throws -> any ModelEndpoint {
+        let name = try context.parameters.require("name")
+        return try models.endpoint(name, version: versioned ? try context.parameters.require("version") : nil)
+    }
+
+    private func metadata(_ context: Context, versioned: Bool) throws -> Response {
+        let endpoint = try endpoint(context, versioned: versioned)
+        var metadata = endpoint.metadata
+        metadata.versions = models.versions(of: endpoint.name)
+        return try JSONAnswer.encode(metadata)
+    }
+
+    private func ready(_ context: Context, versioned: Bool) async throws -> Response {
+        let endpoint = try endpoint(context, versioned: versioned)
+        guard await endpoint.isReady else {
+            return JSONAnswer.error(.badRequest, "model '\(endpoint.name)' version \(endpoint.version) is not ready")
+        }
+        return try JSONAnswer.encode(Ready(name: endpoint.name, ready: true))
+    }
+
+    private func infer(_ request: Request, _ context: Context, versioned: Bool) async throws -> Response {
+        let started = ContinuousClock.now
+        let endpoint: any ModelEndpoint
+        do { endpoint = try self.endpoint(context, versioned: versioned) } catch let error as ServeError {
+            metrics.recordError(model: "unknown", version: "", status: Int(error.status.code))
+            throw error
+        }
+        func seconds() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        }
+        do {
+            let body = try await collectBody(request)
+            let inference = try decode(body)
+            let answer = try await endpoint.infer(inference)
+            let response = try JSONAnswer.encode(answer)
+            metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? endpoint.version, seconds: seconds(), errorStatus: nil)
+            return response
+        } catch {
+            let status = (error as? ServeError)?.status.code ?? (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.recordRequest(model: endpoint.name, version: endpoint.version, seconds: seconds(), errorStatus: Int(status))
+            throw error
+        }
+    }
+
+    private func collectBody(_ request: Request) async throws -> ByteBuffer {
+        var request = request
+        do { return try await request.collectBody(upTo: maxBodyBytes) } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw ServeError(.contentTooLarge, "the request body is larger than the server's limit of \(maxBodyBytes) bytes; send fewer rows per request (or start mlp serve with a larger --max-body)")
+        }
+    }
+
+    private func decode(_ body: ByteBuffer) throws -> InferenceRequest {
+        guard body.readableBytes > 0 else {
+            throw ServeError.badRequest("the request body is empty; send a JSON object {\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}")
+        }
+        do {
+            return try JSONDecoder().decode(InferenceRequest.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw ServeError.badRequest("the request body is not a valid inference request: \(Self.describe(error))")
+        }
+    }
+
+    /// A decoding error as a sentence that names where in the body it is.
+    static func describe(_ error: DecodingError) -> String {
+        func at(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            let what = context.debugDescription + (detail.map { " (\($0))" } ?? "")
+            return path.isEmpty ? what : "at \(path): \(what)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let path = (context.codingPath + [key]).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return "missing field \(path)"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): return at(context)
+        @unknown default: return "\(error)"
+        }
+    }
+}

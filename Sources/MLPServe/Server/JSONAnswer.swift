@@ -1,0 +1,23 @@
+import Foundation
+import Hummingbird
+
+/// JSON responses: `{"error": "..."}` for errors, encoded bodies for the rest.
+enum JSONAnswer {
+    private struct ErrorBody: Encodable { let error: String }
+
+    static let headers: HTTPFields = [.contentType: "application/json"]
+
+    /// A response holding `value` as JSON.
+    static func encode(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let bytes = try JSONEncoder().encode(value)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// `{"error": message}` with `status`.
+    static func error(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Response {
+        let bytes = (try? JSONEncoder().encode(ErrorBody(error: message))) ?? Data(#"{"error": "unencodable error message"}"#.utf8)
+        var fields = headers
+        fields.append(contentsOf: extra)
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

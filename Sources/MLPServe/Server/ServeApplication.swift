@@ -1,0 +1,29 @@
+import Hummingbird
+import Logging
+
+/// The inference server: the Open Inference Protocol over `models`, `/metrics`, `{"error": ...}`
+/// answers for every failure, and the bearer token (when `arguments` has one) on every endpoint
+/// but `/v2/health/*`. Run it with `runService()` or inside a `ServiceGroup` (graceful shutdown
+/// on SIGTERM / SIGINT).
+///
+/// - Parameter onServerRunning: called once listening, with the port (the chosen one for port 0).
+public func buildServeApplication(
+    _ arguments: some ServeArguments, models: ModelRepository, metrics: ServeMetrics,
+    logger: Logger = Logger(label: "mlp.serve"),
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorAnswerMiddleware())
+    HealthController(models: models).addRoutes(to: router.group("v2/health"))
+    let guarded = router.group()
+    if let token = arguments.token { guarded.add(middleware: BearerTokenMiddleware(token: token)) }
+    let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: [])
+    InferenceController(models: models, metrics: metrics, server: server, maxBodyBytes: arguments.maxBodyBytes).addRoutes(to: guarded)
+    MetricsController(metrics: metrics).addRoutes(to: guarded)
+    for endpoint in models.allEndpoints { metrics.register(model: endpoint.name, version: endpoint.version) }
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(arguments.host, port: arguments.port), serverName: "mlp"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? arguments.port) },
+        logger: logger)
+}

@@ -1,0 +1,217 @@
+"""Conformance of `mlp serve` with the Open Inference Protocol (KServe V2 REST), driven by NVIDIA's
+`tritonclient[http]` against the real binary on a loopback port.
+
+Served: a tabular model that `mlp run` trains and registers (the tabular-classification template,
+served from the registry as breast-cancer-logreg@challenger) and all-MiniLM-L6-v2 (a folder; from
+MLP_MINILM_DIR, else .cache/models where scripts/fetch-model.sh puts it). The MiniLM tests are
+skipped, with the reason printed, only when that model is absent; everything else always runs.
+tritonclient[http] is pip-installed here when it is missing.
+"""
+import json
+import math
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+try:
+    import tritonclient.http as triton
+except ImportError:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "tritonclient[http]"], check=True)
+    import tritonclient.http as triton
+import numpy as np
+from tritonclient.utils import InferenceServerException
+
+REPO = Path(__file__).resolve().parents[2]
+MLP = os.environ.get("MLP", str(REPO / ".build" / "debug" / "mlp"))
+MINILM = Path(os.environ.get("MLP_MINILM_DIR") or REPO / ".cache" / "models" / "all-MiniLM-L6-v2")
+HAVE_MINILM = (MINILM / "model.safetensors").exists()
+needs_minilm = pytest.mark.skipif(not HAVE_MINILM, reason=f"all-MiniLM-L6-v2 is absent from {MINILM} (run scripts/fetch-model.sh or set MLP_MINILM_DIR)")
+FIXTURE = REPO / "Tests" / "MLPModelsTests" / "Fixtures" / "embeddings"
+CSV = REPO / "templates" / "tabular-classification" / "data" / "breast_cancer.csv"
+TOKEN = "conformance-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def breast_cancer_rows(count):
+    lines = CSV.read_text().splitlines()
+    header = lines[0].split(",")
+    target = header.index("target")
+    rows, labels = [], []
+    for line in lines[1:count + 1]:
+        cells = line.split(",")
+        labels.append(cells[target])
+        rows.append([float(cell) for i, cell in enumerate(cells) if i != target])
+    return np.array(rows, dtype=np.float64), labels
+
+
+class Server:
+    def __init__(self, process, url):
+        self.process = process
+        self.url = url
+        self.client = triton.InferenceServerClient(url=url.removeprefix("http://"), concurrency=8)
+
+    def get(self, path, headers=AUTH):
+        request = urllib.request.Request(self.url + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    assert Path(MLP).exists(), f"build mlp first (looked for {MLP})"
+    root = tmp_path_factory.mktemp("serve")
+    project = root / "bc"
+    subprocess.run([MLP, "init", str(project), "--template", "tabular-classification"], check=True, capture_output=True, timeout=120)
+    subprocess.run([MLP, "run"], cwd=project, check=True, capture_output=True, timeout=600)
+    models = ["--model", "bc=breast-cancer-logreg@challenger"]
+    if HAVE_MINILM:
+        models += ["--model", f"minilm={MINILM}"]
+    process = subprocess.Popen([MLP, "serve", "--project", str(project), "--port", "0", "--json", "--token", TOKEN,
+                                "--max-batch", "16", "--batch-delay-ms", "2", *models],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    announced = {}
+
+    def read_first_line():
+        line = process.stdout.readline()
+        if line:
+            announced.update(json.loads(line))
+
+    reader = threading.Thread(target=read_first_line, daemon=True)
+    reader.start()
+    reader.join(timeout=120)
+    if "url" not in announced:
+        process.kill()
+        raise AssertionError(f"mlp serve did not announce its port:\n{process.stderr.read()}")
+    served = Server(process, announced["url"])
+    served.announced = announced
+    yield served
+    served.client.close()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0, f"mlp serve did not stop cleanly on SIGTERM:\n{process.stderr.read()}"
+
+
+def test_health_and_server_metadata(server):
+    assert server.client.is_server_live()
+    assert server.client.is_server_ready()
+    metadata = server.client.get_server_metadata(headers=AUTH)
+    assert metadata["name"] == "mlp" and metadata["version"] and metadata["extensions"] == []
+    assert [m["name"] for m in server.announced["models"]][0] == "bc"
+
+
+def test_the_token_guards_everything_but_health(server):
+    with pytest.raises(InferenceServerException) as refused:
+        server.client.get_server_metadata()
+    assert "Bearer" in str(refused.value)
+    assert server.get("/v2/health/live", headers={})[0] == 200
+    assert server.get("/metrics", headers={})[0] == 401
+
+
+def test_tabular_model_metadata_and_readiness(server):
+    metadata = server.client.get_model_metadata("bc", headers=AUTH)
+    assert metadata["name"] == "bc" and metadata["versions"] == ["1"] and metadata["platform"] == "mlp-tabular"
+    assert metadata["inputs"] == [{"name": "features", "datatype": "FP64", "shape": [-1, 30]}]
+    assert metadata["outputs"] == [{"name": "label", "datatype": "BYTES", "shape": [-1]},
+                                   {"name": "probabilities", "datatype": "FP64", "shape": [-1, 2]}]
+    assert server.client.get_model_metadata("bc", model_version="1", headers=AUTH) == metadata
+    assert server.client.is_model_ready("bc", headers=AUTH)
+    assert server.client.is_model_ready("bc", model_version="1", headers=AUTH)
+    assert not server.client.is_model_ready("bc", model_version="7", headers=AUTH)
+    assert not server.client.is_model_ready("absent", headers=AUTH)
+
+
+@pytest.mark.parametrize("datatype", ["FP64", "FP32"])
+def test_tabular_infer_classifies_the_training_data(server, datatype):
+    rows, truth = breast_cancer_rows(60)
+    features = triton.InferInput("features", list(rows.shape), datatype)
+    features.set_data_from_numpy(rows.astype(np.float64 if datatype == "FP64" else np.float32), binary_data=False)
+    outputs = [triton.InferRequestedOutput("label", binary_data=False), triton.InferRequestedOutput("probabilities", binary_data=False)]
+    result = server.client.infer("bc", [features], outputs=outputs, request_id="bc-1", headers=AUTH)
+    labels = [label.decode() if isinstance(label, bytes) else label for label in result.as_numpy("label")]
+    probabilities = result.as_numpy("probabilities")
+    assert probabilities.shape == (60, 2) and probabilities.dtype == np.float64
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert len(labels) == 60 and set(labels) <= {"0", "1"}
+    accuracy = sum(a == b for a, b in zip(labels, truth)) / len(truth)
+    assert accuracy >= 0.9, f"accuracy {accuracy}"
+    response = result.get_response()
+    assert response["model_name"] == "bc" and response["model_version"] == "1" and response["id"] == "bc-1"
+    versioned = server.client.infer("bc", [features], model_version="1", outputs=outputs, headers=AUTH)
+    assert np.array_equal(versioned.as_numpy("probabilities"), probabilities)
+
+
+def test_concurrent_requests_are_batched_and_answered_as_alone(server):
+    rows, _ = breast_cancer_rows(48)
+    outputs = [triton.InferRequestedOutput("probabilities", binary_data=False)]
+
+    def request(index):
+        features = triton.InferInput("features", [1, 30], "FP64")
+        features.set_data_from_numpy(rows[index:index + 1], binary_data=False)
+        return [features]
+
+    alone = [server.client.infer("bc", request(i), outputs=outputs, headers=AUTH).as_numpy("probabilities")[0] for i in range(48)]
+    # async_infer keeps up to `concurrency` (8) requests in flight on the client's connection pool.
+    handles = [server.client.async_infer("bc", request(i), outputs=outputs, headers=AUTH) for i in range(48)]
+    together = [handle.get_result().as_numpy("probabilities")[0] for handle in handles]
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together))
+    status, text = server.get("/metrics")
+    assert status == 200
+    assert 'mlp_inference_requests_total{model="bc",version="1"}' in text
+    assert 'mlp_batch_size_count{model="bc",version="1"}' in text
+
+
+def test_bad_requests_are_refused_with_a_clear_message(server):
+    wrong_shape = triton.InferInput("features", [2, 3], "FP64")
+    wrong_shape.set_data_from_numpy(np.zeros((2, 3)), binary_data=False)
+    with pytest.raises(InferenceServerException) as refused:
+        server.client.infer("bc", [wrong_shape], headers=AUTH)
+    assert "must have shape [batch, 30]" in str(refused.value) and refused.value.status() == "400"
+    wrong_type = triton.InferInput("features", [1, 30], "INT32")
+    wrong_type.set_data_from_numpy(np.zeros((1, 30), dtype=np.int32), binary_data=False)
+    with pytest.raises(InferenceServerException) as refused:
+        server.client.infer("bc", [wrong_type], headers=AUTH)
+    assert "the model takes FP32 or FP64" in str(refused.value)
+    request = urllib.request.Request(server.url + "/v2/models/bc/infer", data=b"{not json", headers=AUTH, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as malformed:
+        urllib.request.urlopen(request, timeout=10)
+    assert malformed.value.code == 400 and "not a valid inference request" in json.loads(malformed.value.read())["error"]
+
+
+def reference_embeddings(count, width=384):
+    sentences = json.loads((FIXTURE / "sentences.json").read_text())[:count]
+    raw = (FIXTURE / "embeddings.f32").read_bytes()
+    values = struct.unpack(f"<{count * width}f", raw[: count * width * 4])
+    return sentences, np.array(values, dtype=np.float32).reshape(count, width)
+
+
+@needs_minilm
+def test_minilm_metadata_and_readiness(server):
+    metadata = server.client.get_model_metadata("minilm", headers=AUTH)
+    assert metadata["platform"] == "mlp-sentence-embedding" and metadata["versions"] == ["1"]
+    assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
+    assert metadata["outputs"] == [{"name": "embedding", "datatype": "FP32", "shape": [-1, 384]}]
+    assert server.client.is_model_ready("minilm", headers=AUTH)
+
+
+@needs_minilm
+def test_minilm_infer_matches_sentence_transformers(server):
+    sentences, expected = reference_embeddings(6)
+    text = triton.InferInput("text", [len(sentences)], "BYTES")
+    text.set_data_from_numpy(np.array(sentences, dtype=np.object_), binary_data=False)
+    result = server.client.infer("minilm", [text], outputs=[triton.InferRequestedOutput("embedding", binary_data=False)], headers=AUTH)
+    embeddings = result.as_numpy("embedding")
+    assert embeddings.shape == (6, 384) and embeddings.dtype == np.float32
+    for got, want in zip(embeddings, expected):
+        cosine = float(np.dot(got, want) / (np.linalg.norm(got) * np.linalg.norm(want)))
+        assert cosine >= 0.9999, cosine
