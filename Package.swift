@@ -41,7 +41,7 @@ let package = Package(
         // Model file formats (safetensors, GGUF), tokenizers, architectures.
         .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
         // Built-in trainers and metrics.
-        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData"]),
+        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData", "CKernels"], linkerSettings: [.linkedLibrary("openblas")]),
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask", exclude: ["README.md"]),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask", exclude: ["README.md"]),
