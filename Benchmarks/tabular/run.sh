@@ -36,6 +36,10 @@ if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sklearn, thr
 fi
 "$VENV/bin/python" "$HERE/prepare.py" "$DATA"
 
+# OpenMP threads (scikit-learn's HistGradientBoosting) sleep instead of spinning while they wait:
+# on a shared, loaded machine a spinning thread holds a CPU that the thread it waits for needs
+# (digits, 2 threads, load 7-11: 77 s with GNU OpenMP's default, 14 s passive).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 echo "# load before: $(uptime)" >&2
 exec "$VENV/bin/python" "$HERE/bench.py" --mlp "$MLP" --data "$DATA" --datasets "$DATASETS" \
   --reps "$REPS" --reps-large "$REPS_LARGE" --trainers "$TRAINERS" --out "$OUT" \
