@@ -70,6 +70,7 @@ public struct SoftmaxRegression: Codable, Sendable {
             throw MetricError(message: "softmax regression: labels must be in 0..<\(classes), with at least two classes")
         }
         try SoftmaxObjective.checkSize(rows: x.rows, columns: x.columns, classes: classes)
+        TrainingBLAS.useOneThread()
         let standardizer = Standardizer(fitting: x)
         let objective = SoftmaxObjective(features: standardizer.transform(x), labels: labels, classes: classes, l2: l2)
         let d = x.columns, k = classes
