@@ -45,9 +45,9 @@ let package = Package(
         .target(name: "MLPTensor", dependencies: ["CKernels"], exclude: ["README.md"], linkerSettings: [.linkedLibrary("openblas")]),
         // Model file formats (safetensors, GGUF), tokenizers, architectures.
         .target(name: "MLPModels", dependencies: ["MLPCore", "MLPTensor"]),
-        // Built-in trainers and metrics. Model files are safetensors + a JSON card, read and written
-        // with MLPModels' safetensors reader and writer.
-        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData", "MLPModels"]),
+        // Built-in trainers and metrics, their matrix maths on OpenBLAS (through CKernels). Model files
+        // are safetensors + a JSON card, read and written with MLPModels' safetensors reader and writer.
+        .target(name: "MLPTrain", dependencies: ["MLPCore", "MLPData", "MLPModels", "CKernels"], linkerSettings: [.linkedLibrary("openblas")]),
         // First-party plugins: built against MLPCore's public API only.
         .target(name: "ShellTask", dependencies: ["MLPCore"], path: "Plugins/ShellTask", exclude: ["README.md"]),
         .target(name: "PythonTask", dependencies: ["MLPCore"], path: "Plugins/PythonTask", exclude: ["README.md"]),

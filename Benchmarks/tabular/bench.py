@@ -39,9 +39,17 @@ import numpy as np
 # (inside the timed region) because the mlp trainer standardises its features itself.
 #   info: the dataset's info.json (train_rows, classes, ...); seed: the benchmark seed.
 # ---------------------------------------------------------------------------------------------
-SKLEARN_C = 1.0        # scikit-learn's default C
+SKLEARN_C = 1.0         # scikit-learn's default C
 MAX_ITER = 1000         # L-BFGS iterations at most, both sides (both stop on their own criteria first)
-GRADIENT_TOL = 1e-5    # mlp's L-BFGS stops when max|gradient| < 1e-5; scikit-learn's lbfgs gtol = tol
+GRADIENT_TOL = 1e-4     # scikit-learn's default tol = L-BFGS-B's gtol (max |projected gradient|); mlp's `tol` is the same test
+# MLPClassifier's defaults, written out on both sides. Early stopping (off by default on both) is
+# turned on for training sets above 10,000 rows, the rule HistGradientBoostingClassifier's
+# early_stopping="auto" uses: without it a 160,000-row fit runs ~150 epochs (minutes per fit on
+# this machine). Off, both stop on the same rule: 10 epochs in a row without the training loss
+# improving by tol. On, both hold out 10% (stratified) and wait 10 epochs, but scikit-learn
+# watches the validation accuracy and mlp the validation loss.
+def mlp_early_stopping(info):
+    return info["train_rows"] > 10_000
 
 
 def logistic_l2(info):
@@ -67,23 +75,28 @@ TRAINERS = [
     {
         "name": "logistic",
         "uses": "trainer/logistic",
-        "with": lambda info, seed: {"l2": yaml_float(logistic_l2(info)), "max_iter": MAX_ITER},
+        "with": lambda info, seed: {"l2": yaml_float(logistic_l2(info)), "max_iter": MAX_ITER, "tol": yaml_float(GRADIENT_TOL)},
         "sklearn_name": "LogisticRegression(lbfgs)",
         "scale": True,
+        # mlp's logistic fit is single-threaded (OpenBLAS limited to 1 thread, see MLP_ENV).
+        "threads": 1,
         "sklearn": lambda info, seed: __import__("sklearn.linear_model", fromlist=["x"]).LogisticRegression(
             C=SKLEARN_C, solver="lbfgs", max_iter=MAX_ITER, tol=GRADIENT_TOL),
     },
     {
         # sklearn.neural_network.MLPClassifier's defaults (one hidden layer of 100, relu, adam,
-        # alpha 1e-4, batch 200, lr 1e-3), early stopping on a 10% validation split.
+        # alpha 1e-4, batch 200, lr 1e-3, 200 epochs, tol 1e-4, 10 epochs of patience).
         "name": "mlp",
         "uses": "trainer/mlp",
-        "with": lambda info, seed: {"hidden": "[100]", "alpha": yaml_float(1e-4), "max_epochs": 200,
-                                    "early_stopping": "true", "seed": seed},
+        "with": lambda info, seed: {"hidden": "[100]", "alpha": yaml_float(1e-4), "learning_rate": yaml_float(1e-3),
+                                    "batch_size": 200, "max_epochs": 200, "tol": yaml_float(1e-4), "patience": 10,
+                                    "early_stopping": "true" if mlp_early_stopping(info) else "false", "seed": seed},
         "sklearn_name": "MLPClassifier",
         "scale": True,
+        "threads": 1,
         "sklearn": lambda info, seed: __import__("sklearn.neural_network", fromlist=["x"]).MLPClassifier(
-            hidden_layer_sizes=(100,), alpha=1e-4, max_iter=200, early_stopping=True, random_state=seed),
+            hidden_layer_sizes=(100,), alpha=1e-4, learning_rate_init=1e-3, batch_size=200, max_iter=200, tol=1e-4,
+            n_iter_no_change=10, early_stopping=mlp_early_stopping(info), random_state=seed),
     },
     {
         # HistGradientBoostingClassifier's defaults, written out (early_stopping="auto": on when
@@ -91,14 +104,23 @@ TRAINERS = [
         "name": "gbt",
         "uses": "trainer/gbt",
         "with": lambda info, seed: {"max_iter": 100, "learning_rate": yaml_float(0.1), "max_leaf_nodes": 31,
-                                    "min_samples_leaf": 20, "seed": seed},
+                                    "min_samples_leaf": 20, "max_bins": 255, "l2_regularization": yaml_float(0.0),
+                                    "early_stopping": "auto", "validation_fraction": yaml_float(0.1),
+                                    "n_iter_no_change": 10, "tol": yaml_float(1e-7), "seed": seed},
         "sklearn_name": "HistGradientBoostingClassifier",
         "scale": False,
+        # mlp's trainer/gbt works on every core (histograms and split search in parallel over
+        # features); scikit-learn's OpenMP pool is left at its default, one thread per core.
+        "threads": 0,
         "sklearn": lambda info, seed: __import__("sklearn.ensemble", fromlist=["x"]).HistGradientBoostingClassifier(
-            max_iter=100, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, early_stopping="auto",
-            random_state=seed),
+            max_iter=100, learning_rate=0.1, max_leaf_nodes=31, min_samples_leaf=20, max_bins=255, l2_regularization=0.0,
+            early_stopping="auto", validation_fraction=0.1, n_iter_no_change=10, tol=1e-7, random_state=seed),
     },
 ]
+
+# The environment of every `mlp` command: OpenBLAS (trainer/logistic, trainer/mlp) on one thread,
+# as scikit-learn's BLAS is for those estimators.
+MLP_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
 
 
 def pipeline_yaml(dataset, trainers, info, seed):
@@ -127,16 +149,16 @@ def make_project(root, dataset, data_dir, trainers, info, seed):
 
 
 def mlp(binary, *args, check=True):
-    p = subprocess.run([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=MLP_ENV)
     if check and p.returncode != 0:
         sys.exit("mlp failed (%d): %s\n%s\n%s" % (p.returncode, " ".join(args), p.stdout[-2000:], p.stderr[-2000:]))
     return p
 
 
-def available_trainers(binary, root, data_dir, info, seed):
-    """The TRAINERS this binary has, by `mlp validate` of a pipeline with just that trainer."""
+def available_trainers(binary, root, data_dir, info, seed, wanted):
+    """The TRAINERS named in `wanted` that this binary has, by `mlp validate` of a pipeline with just that trainer."""
     have, skipped = [], []
-    for t in TRAINERS:
+    for t in (t for t in TRAINERS if t["name"] in wanted):
         project = make_project(root, "probe-" + t["name"], data_dir, [t], info, seed)
         p = mlp(binary, "validate", "--project", project, check=False)
         shutil.rmtree(project, ignore_errors=True)
@@ -172,7 +194,9 @@ def sample_mlp(binary, project, trainers):
         step_s = s["finished_at"] - s["started_at"]
         out["trainers"][t["name"]] = {
             "fit_s": m.get("fit_seconds", step_s), "fit_from": "fit_seconds" if "fit_seconds" in m else "step time",
-            "step_s": step_s, "accuracy": m.get("accuracy"), "iterations": m.get("iterations"), "metrics": m}
+            "fit_cpu_s": m.get("fit_cpu_seconds"),
+            "step_s": step_s, "accuracy": m.get("accuracy"),
+            "iterations": m.get("iterations", m.get("epochs")), "metrics": m}
     if any(t["name"] == "logistic" for t in trainers):
         series = json.loads(mlp(binary, "metrics", run["id"], "--project", project, "--json").stdout)["series"]
         loss = sorted(series.get("logistic/loss", []), key=lambda p: p["step"])
@@ -202,12 +226,12 @@ def mlp_objective(clf, Z, y, l2):
     return float(-logp[np.arange(len(y)), idx].mean() + 0.5 * l2 * (W * W).sum())
 
 
-def sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte, threads=1):
-    """One scikit-learn fit. threads > 0 limits its BLAS and OpenMP pools (threadpoolctl) to that
-    many threads; 0 leaves the libraries' defaults (one thread per core)."""
+def sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte):
+    """One scikit-learn fit. t["threads"] > 0 limits its BLAS and OpenMP pools (threadpoolctl) to
+    that many threads; 0 leaves the libraries' defaults (one thread per core)."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=threads if threads > 0 else None):
+    with threadpool_limits(limits=t["threads"] if t["threads"] > 0 else None):
         return _sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte)
 
 
@@ -215,17 +239,17 @@ def _sample_sklearn(t, info, seed, Xtr, ytr, Xte, yte):
     from sklearn.preprocessing import StandardScaler
 
     est = t["sklearn"](info, seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     scaler = StandardScaler().fit(Xtr) if t["scale"] else None
     Z = scaler.transform(Xtr) if scaler else Xtr
     est.fit(Z, ytr)
-    fit = time.perf_counter() - t0
+    fit, fit_cpu = time.perf_counter() - t0, time.process_time() - c0
     Zte = scaler.transform(Xte) if scaler else Xte
     est.predict_proba(Z)
     proba = est.predict_proba(Zte)
     fit_and_score = time.perf_counter() - t0
     acc = float((est.classes_[proba.argmax(axis=1)] == yte).mean())
-    r = {"fit_s": fit, "fit_and_score_s": fit_and_score, "accuracy": acc, "load1": os.getloadavg()[0]}
+    r = {"fit_s": fit, "fit_cpu_s": fit_cpu, "fit_and_score_s": fit_and_score, "accuracy": acc, "load1": os.getloadavg()[0]}
     n_iter = getattr(est, "n_iter_", None)
     if n_iter is not None:
         r["iterations"] = int(np.max(n_iter))
@@ -245,14 +269,15 @@ def uptime():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mlp", required=True)
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--mlp")
+    ap.add_argument("--data")
     ap.add_argument("--datasets", default="digits,breast_cancer,wine,generated")
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--reps-large", type=int, default=None,
+                    help="repetitions for datasets above 10,000 training rows (default: --reps)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="scikit-learn's BLAS/OpenMP threads (0: the libraries' default, one per core)")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--trainers", default="logistic,mlp,gbt", help="the TRAINERS to run, by name")
+    ap.add_argument("--out")
     ap.add_argument("--command", default="")
     ap.add_argument("--report-only", metavar="JSON")
     a = ap.parse_args()
@@ -260,6 +285,8 @@ def main():
         with open(a.report_only) as f:
             print(report(json.load(f)))
         return
+    if not (a.mlp and a.data and a.out):
+        ap.error("--mlp, --data and --out are required (unless --report-only)")
 
     import sklearn
     import threadpoolctl
@@ -274,26 +301,30 @@ def main():
 
     datasets = a.datasets.split(",")
     infos = {d: json.load(open(os.path.join(a.data, d, "info.json"))) for d in datasets}
-    trainers, skipped = available_trainers(binary, root, os.path.join(a.data, datasets[0]), infos[datasets[0]], a.seed)
+    trainers, skipped = available_trainers(binary, root, os.path.join(a.data, datasets[0]), infos[datasets[0]], a.seed, a.trainers.split(","))
     if not trainers:
         sys.exit("this mlp has none of the trainers in TRAINERS")
     arrays = {d: load_xy(os.path.join(a.data, d, "train.csv")) + load_xy(os.path.join(a.data, d, "test.csv")) for d in datasets}
     projects = {d: make_project(root, d, os.path.join(a.data, d), trainers, infos[d], a.seed) for d in datasets}
-    # Warm-up (not recorded): page cache, dynamic loader, scikit-learn's imports.
-    for d in datasets:
+    # Warm-up (not recorded): page cache, dynamic loader, scikit-learn's imports; on the small
+    # datasets only (a warm-up fit of the generated set would double the run for nothing).
+    for d in (d for d in datasets if infos[d]["train_rows"] <= 10_000):
         sample_mlp(binary, projects[d], trainers)
         for t in trainers:
-            sample_sklearn(t, infos[d], a.seed, *arrays[d], threads=a.threads)
+            sample_sklearn(t, infos[d], a.seed, *arrays[d])
 
     samples = {d: {"mlp": [], "sklearn": {t["name"]: [] for t in trainers}} for d in datasets}
+    def reps(d):
+        return a.reps if a.reps_large is None or infos[d]["train_rows"] <= 10_000 else min(a.reps, a.reps_large)
+
     for rep in range(a.reps):
-        for d in datasets:
+        for d in (d for d in datasets if rep < reps(d)):
             def run_mlp():
                 samples[d]["mlp"].append(sample_mlp(binary, projects[d], trainers))
 
             def run_sklearn():
                 for t in trainers:
-                    samples[d]["sklearn"][t["name"]].append(sample_sklearn(t, infos[d], a.seed, *arrays[d], threads=a.threads))
+                    samples[d]["sklearn"][t["name"]].append(sample_sklearn(t, infos[d], a.seed, *arrays[d]))
             # Alternate which side goes first, so neither always follows the other.
             for f in ((run_mlp, run_sklearn) if rep % 2 == 0 else (run_sklearn, run_mlp)):
                 f()
@@ -316,6 +347,8 @@ def main():
                 "mlp_fit_s": med([x["fit_s"] for x in ms]), "mlp_fit_from": ms[0]["fit_from"],
                 "mlp_step_s": med([x["step_s"] for x in ms]),
                 "mlp_fit_range": [min(x["fit_s"] for x in ms), max(x["fit_s"] for x in ms)],
+                "mlp_fit_cpu_s": med([x.get("fit_cpu_s") for x in ms]),
+                "sklearn_fit_cpu_s": med([x["fit_cpu_s"] for x in ss]),
                 "mlp_accuracy": med([x["accuracy"] for x in ms]),
                 "mlp_iterations": med([x["iterations"] for x in ms]),
                 "mlp_final_objective": med([x.get("final_objective") for x in ms]),
@@ -333,7 +366,7 @@ def main():
         "date": started.isoformat(timespec="seconds"), "host": platform.node(), "cpus": os.cpu_count(),
         "platform": platform.platform(), "python": platform.python_version(), "mlp_version": version,
         "sklearn_version": sklearn.__version__, "numpy_version": np.__version__,
-        "threadpools": threadpoolctl.threadpool_info(), "reps": a.reps, "seed": a.seed, "sklearn_threads": a.threads, "command": a.command,
+        "threadpools": threadpoolctl.threadpool_info(), "reps": a.reps, "reps_per_dataset": {d: reps(d) for d in datasets}, "seed": a.seed, "threads": {t["uses"]: t["threads"] for t in trainers}, "command": a.command,
         "uptime_start": up_start, "uptime_end": up_end, "load1_samples": loads,
         "trainers": [t["uses"] for t in trainers], "skipped": skipped,
         "datasets": infos, "summary": summary, "samples": samples,
@@ -347,9 +380,10 @@ def main():
 
 
 def report(r):
-    L = ["Run %s on %s (%d CPUs), mlp %s, scikit-learn %s (%s), numpy %s, Python %s; medians of %d repetitions, [min–max]." % (
+    L = ["Run %s on %s (%d CPUs), mlp %s, scikit-learn %s (%s), numpy %s, Python %s; medians of %s repetitions, [min–max]." % (
         r["date"], r["host"], r["cpus"], r["mlp_version"], r["sklearn_version"],
-        "%d thread(s)" % r["sklearn_threads"] if r["sklearn_threads"] else "default threads", r["numpy_version"], r["python"], r["reps"]),
+        ", ".join("%s %s" % (u.split("/")[1], "%d thread" % n if n else "all cores") for u, n in r["threads"].items()), r["numpy_version"], r["python"],
+        ", ".join("%d (%s)" % (n, d) for d, n in r.get("reps_per_dataset", {}).items()) or r["reps"]),
         "Load at start: `%s`" % r["uptime_start"], "Load at end:   `%s`" % r["uptime_end"],
         "1-minute load when each mlp sample ended: median %.2f, range %.2f–%.2f." % (
             statistics.median(r["load1_samples"]), min(r["load1_samples"]), max(r["load1_samples"])), ""]
@@ -357,8 +391,8 @@ def report(r):
         L.append("Skipped `%s`: not in this mlp binary (`mlp validate`: %s)." % (s["trainer"], s["why"]))
     if r["skipped"]:
         L.append("")
-    L.append("| dataset (train / test rows × features, classes) | mlp trainer | scikit-learn | mlp fit | scikit-learn fit | sklearn / mlp | mlp step (whole) | sklearn fit + predict | holdout accuracy mlp / sklearn | iterations mlp / sklearn |")
-    L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| dataset (train / test rows × features, classes) | mlp trainer | scikit-learn | fit, mlp [min–max] | fit, scikit-learn [min–max] | sklearn / mlp | fit CPU time mlp / sklearn | holdout accuracy mlp / sklearn | iterations mlp / sklearn | targets: accuracy ≥ sklearn − 0.01; fit ≤ sklearn |")
+    L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
     names = {"trainer/logistic": "LogisticRegression (lbfgs) + StandardScaler", "trainer/mlp": "MLPClassifier + StandardScaler",
              "trainer/gbt": "HistGradientBoostingClassifier"}
     for d, info in r["datasets"].items():
@@ -367,12 +401,23 @@ def report(r):
             s = r["summary"][d][t]
             fit_label = "" if s["mlp_fit_from"] == "fit_seconds" else " †"
             it = lambda v: "-" if v is None else "%d" % v
-            L.append("| %s (%d / %d × %d, %d) | `%s` | %s | %.3f s%s [%.3f–%.3f] | %.3f s [%.3f–%.3f] | %.2fx | %.3f s | %.3f s | %.4f / %.4f | %s / %s |" % (
+            cpu = lambda v: "-" if v is None else "%.2f s" % v
+            accuracy_ok = s["mlp_accuracy"] is not None and s["mlp_accuracy"] >= s["sklearn_accuracy"] - 0.01
+            time_ok = s["mlp_fit_s"] <= s["sklearn_fit_s"]
+            verdict = "%s; %s" % ("accuracy met" if accuracy_ok else "accuracy MISSED", "time met" if time_ok else "time MISSED")
+            L.append("| %s (%d / %d × %d, %d) | `%s` | %s | %.3f s%s [%.3f–%.3f] | %.3f s [%.3f–%.3f] | %.2fx | %s / %s | %.4f / %.4f | %s / %s | %s |" % (
                 d, info["train_rows"], info["test_rows"], info["features"], info["classes"], uses, names.get(uses, ""),
                 s["mlp_fit_s"], fit_label, s["mlp_fit_range"][0], s["mlp_fit_range"][1],
                 s["sklearn_fit_s"], s["sklearn_fit_range"][0], s["sklearn_fit_range"][1],
-                s["sklearn_fit_s"] / s["mlp_fit_s"], s["mlp_step_s"], s["sklearn_fit_and_score_s"],
-                s["mlp_accuracy"] or float("nan"), s["sklearn_accuracy"], it(s["mlp_iterations"]), it(s["sklearn_iterations"])))
+                s["sklearn_fit_s"] / s["mlp_fit_s"], cpu(s.get("mlp_fit_cpu_s")), cpu(s.get("sklearn_fit_cpu_s")),
+                s["mlp_accuracy"] or float("nan"), s["sklearn_accuracy"], it(s["mlp_iterations"]), it(s["sklearn_iterations"]), verdict))
+    L.append("")
+    L.append("| dataset | trainer | mlp whole step (load, encode, fit, score train + holdout, store) | scikit-learn fit + predict train + holdout |")
+    L.append("|---|---|---:|---:|")
+    for d in r["datasets"]:
+        for uses in r["trainers"]:
+            s = r["summary"][d][uses.split("/")[1]]
+            L.append("| %s | `%s` | %.3f s | %.3f s |" % (d, uses, s["mlp_step_s"], s["sklearn_fit_and_score_s"]))
     L.append("")
     if any(r["summary"][d].get("logistic", {}).get("mlp_fit_from") == "step time" for d in r["datasets"]):
         L.append("† the trainer reports no `fit_seconds`, so this is its whole step time (finished_at − started_at): "

@@ -63,6 +63,35 @@ func tabular(rows: Int, seed: UInt64) throws -> Dataset {
         #expect(error?.message.contains("column 'x' has 1 empty values") == true)
     }
 
+    @Test func badSettingsNameTheInput() async throws {
+        let path = try temporaryPath("data"), model = try temporaryPath("model")
+        try DatasetFile.write(try tabular(rows: 50, seed: 3), to: path)
+        let points = MetricCollectorBox()
+        for (config, named) in [(["tol": PortValue.float(-1)], "'tol'"), (["l2": .string("big")], "'l2'"), (["max_iter": .int(0)], "'max_iter'")] {
+            let error = await #expect(throws: TrainingError.self) {
+                try await LogisticTrainer().train(request(config.merging(["target": .string("label")]) { $1 }, ["data": path], model, points: points))
+            }
+            #expect(error?.message.contains(named) == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test func aLooserToleranceStopsSoonerAndReportsTheFitTimes() async throws {
+        let path = try temporaryPath("data")
+        try DatasetFile.write(try tabular(rows: 1000, seed: 4), to: path)
+        /// The metrics and the last objective value of a fit with this gradient tolerance.
+        func fit(_ tol: Double) async throws -> ([String: Double], Double) {
+            let points = LoggedPoints()
+            let config: [String: PortValue] = ["target": .string("label"), "l2": .float(1e-3), "tol": .float(tol), "max_iter": .int(500)]
+            let metrics = try await LogisticTrainer().train(TrainingRequest(config: config, inputPaths: ["data": path], modelDestination: try temporaryPath("model"),
+                                                                            seed: 0, logMetric: { points.add($0, $1, $2) })).metrics
+            return (metrics, points.values("loss").last!)
+        }
+        let (loose, looseObjective) = try await fit(1e-2), (tight, tightObjective) = try await fit(1e-8)
+        #expect(loose["iterations"]! < tight["iterations"]!, "loose \(loose["iterations"]!), tight \(tight["iterations"]!)")
+        #expect(tightObjective <= looseObjective)
+        #expect(tight["fit_seconds"]! >= 0 && tight["fit_cpu_seconds"]! >= 0)
+    }
+
     @Test func theEncoderOneHotsTextAndIgnoresUnseenCategories() throws {
         let data = try Dataset(columns: [.float("x", [1, 2]), .string("c", ["a", "b"])])
         let encoder = try FeatureEncoder(fitting: data)

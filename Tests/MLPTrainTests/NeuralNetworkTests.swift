@@ -24,6 +24,15 @@ import MLPData
                 #expect(abs(gradient[p * n + j] - expected) < 1e-5)
             }
         }
+        // Deltas back through the weights: back[m×k] = d[m×n] · bᵀ, overwriting what was there.
+        var back = [Float](repeating: 7, count: m * k)
+        DenseKernels.multiplyTransposed(d, b, into: &back, m: m, k: k, n: n)
+        for i in 0..<m {
+            for p in 0..<k {
+                let expected = (0..<n).reduce(Float(0)) { $0 + d[i * n + $1] * b[p * n + $1] }
+                #expect(abs(back[i * k + p] - expected) < 1e-5)
+            }
+        }
     }
 
     /// Back-propagation against central differences of the loss, on a small two-hidden-layer network.

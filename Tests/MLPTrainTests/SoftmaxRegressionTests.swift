@@ -51,6 +51,22 @@ func blobs(samplesPerClass: Int, seed: UInt64) -> (FeatureMatrix, [Int]) {
         #expect(a.weights == b.weights && a.bias == b.bias)
     }
 
+    /// OpenBLAS gives different bits on different thread counts; a fit pins it to one thread, so the
+    /// thread count set before the fit does not change the model. Large enough (2,000 × 64, ten
+    /// classes) for OpenBLAS to split its products when it has two threads.
+    @Test func theModelDoesNotDependOnTheBLASThreadCountSetBefore() throws {
+        var generator = SeededGenerator(seed: 5)
+        let rows = 2000, columns = 64
+        let x = FeatureMatrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in generator.unit() * 2 - 1 })
+        let labels = (0..<rows).map { row in Int((x.values[row * columns] + 1) * 4.99) }
+        TrainingBLAS.setThreads(2)
+        let afterTwo = try SoftmaxRegression.fit(x, labels: labels, classes: 10, l2: 1e-3, optimizer: LBFGS(maxIterations: 30))
+        #expect(TrainingBLAS.threads == 1, "the fit pins OpenBLAS to one thread")
+        TrainingBLAS.setThreads(1)
+        let afterOne = try SoftmaxRegression.fit(x, labels: labels, classes: 10, l2: 1e-3, optimizer: LBFGS(maxIterations: 30))
+        #expect(afterTwo.weights == afterOne.weights && afterTwo.bias == afterOne.bias)
+    }
+
     @Test func theGradientMatchesFiniteDifferences() throws {
         let (x, y) = blobs(samplesPerClass: 20, seed: 4)
         let z = Standardizer(fitting: x).transform(x)

@@ -134,6 +134,9 @@ int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n
 /// op(A) is m x k, op(B) is k x n; trans_a / trans_b say whether A / B are stored transposed.
 void ck_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
+/// The same in double precision, through OpenBLAS's cblas_dgemm.
+void ck_dgemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha, const double *a, int lda,
+              const double *b, int ldb, double beta, double *c, int ldc);
 /// Sets the number of threads OpenBLAS uses.
 void ck_blas_set_threads(int threads);
 /// The number of threads OpenBLAS uses.

@@ -66,6 +66,7 @@ extension NeuralNetwork {
             targetScale = variance > 1e-24 ? sqrt(variance) : 1
             values = given.map { Float(($0 - targetMean) / targetScale) }
         }
+        TrainingBLAS.useOneThread()
         let standardizer = Standardizer(fitting: x)
         var inputs = [Float](repeating: 0, count: n * width)
         for r in 0..<n {

@@ -11,8 +11,6 @@ final class NeuralNetworkWorkspace {
     /// Per layer `0...layers`: the loss gradient with respect to that layer's pre-activation
     /// (layer 0's is never used).
     let deltas: [UnsafeMutablePointer<Float>]
-    /// Per layer: room for its weight matrix transposed.
-    let transposed: [UnsafeMutablePointer<Float>]
 
     init(shape: NetworkShape, capacity: Int) {
         self.shape = shape
@@ -24,11 +22,10 @@ final class NeuralNetworkWorkspace {
         }
         activations = shape.sizes.map { buffer(capacity * $0) }
         deltas = shape.sizes.map { buffer(capacity * $0) }
-        transposed = (0..<shape.layers).map { buffer(shape.sizes[$0] * shape.sizes[$0 + 1]) }
     }
 
     deinit {
-        for pointer in activations + deltas + transposed { pointer.deallocate() }
+        for pointer in activations + deltas { pointer.deallocate() }
     }
 
     /// Runs `rows` rows of ``activations``[0] through the network.
@@ -72,10 +69,8 @@ final class NeuralNetworkWorkspace {
             DenseKernels.transposedMultiplyAdd(activations[layer], delta, into: gradient + shape.weightOffsets[layer], m: rows, k: inputs, n: outputs)
             DenseKernels.addColumnSums(delta, into: gradient + shape.biasOffsets[layer], m: rows, n: outputs)
             guard layer > 0 else { continue }
-            DenseKernels.transpose(parameters + shape.weightOffsets[layer], into: transposed[layer], rows: inputs, columns: outputs)
             let previous = deltas[layer], activation = activations[layer]
-            previous.update(repeating: 0, count: rows * inputs)
-            DenseKernels.multiplyAdd(delta, transposed[layer], into: previous, m: rows, k: outputs, n: inputs)
+            DenseKernels.multiplyTransposed(delta, parameters + shape.weightOffsets[layer], into: previous, m: rows, k: inputs, n: outputs)
             for i in 0..<(rows * inputs) { previous[i] = activation[i] > 0 ? previous[i] : 0 }
         }
     }

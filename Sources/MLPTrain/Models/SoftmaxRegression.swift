@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A dense row-major matrix of features: `rows` samples × `columns` features.
@@ -68,13 +69,13 @@ public struct SoftmaxRegression: Codable, Sendable {
         guard classes >= 2, labels.allSatisfy({ (0..<classes).contains($0) }) else {
             throw MetricError(message: "softmax regression: labels must be in 0..<\(classes), with at least two classes")
         }
+        try SoftmaxObjective.checkSize(rows: x.rows, columns: x.columns, classes: classes)
+        TrainingBLAS.useOneThread()
         let standardizer = Standardizer(fitting: x)
-        let z = standardizer.transform(x)
-        let d = x.columns, k = classes, n = x.rows
-        let parameterCount = k * d + k
-        let result = optimizer.minimize(from: Array(repeating: 0, count: parameterCount), objective: { theta, gradient in
-            objective(theta, features: z, labels: labels, classes: k, l2: l2, gradient: &gradient)
-        }, onIteration: { iteration, value, _ in onIteration(iteration, value) })
+        let objective = SoftmaxObjective(features: standardizer.transform(x), labels: labels, classes: classes, l2: l2)
+        let d = x.columns, k = classes
+        let result = optimizer.minimize(from: Array(repeating: 0, count: k * d + k), objective: objective.evaluate,
+                                        onIteration: { iteration, value, _ in onIteration(iteration, value) })
         return SoftmaxRegression(classes: k, features: d, weights: Array(result.x[0..<(k * d)]), bias: Array(result.x[(k * d)...]),
                                  standardizer: standardizer, iterations: result.iterations)
     }
@@ -82,61 +83,24 @@ public struct SoftmaxRegression: Codable, Sendable {
     /// The mean cross-entropy plus `l2 / 2 · |W|²` at `theta` (weights row-major, then biases), and its gradient.
     static func objective(_ theta: [Double], features z: FeatureMatrix, labels: [Int], classes k: Int, l2: Double,
                           gradient: inout [Double]) -> Double {
-        let d = z.columns, n = z.rows, parameterCount = k * d + k
-        var logits = Array(repeating: 0.0, count: k)
-        for i in 0..<parameterCount { gradient[i] = 0 }
-        var loss = 0.0
-        theta.withUnsafeBufferPointer { w in
-            z.values.withUnsafeBufferPointer { features in
-                gradient.withUnsafeMutableBufferPointer { g in
-                    for row in 0..<n {
-                        let base = row * d
-                        var maximum = -Double.infinity
-                        for c in 0..<k {
-                            var total = w[k * d + c]
-                            let weightsBase = c * d
-                            for j in 0..<d { total += w[weightsBase + j] * features[base + j] }
-                            logits[c] = total
-                            maximum = max(maximum, total)
-                        }
-                        var sum = 0.0
-                        for c in 0..<k {
-                            logits[c] = exp(logits[c] - maximum)
-                            sum += logits[c]
-                        }
-                        let label = labels[row]
-                        loss -= log(max(logits[label] / sum, 1e-300))
-                        for c in 0..<k {
-                            let residual = logits[c] / sum - (c == label ? 1 : 0)
-                            let weightsBase = c * d
-                            for j in 0..<d { g[weightsBase + j] += residual * features[base + j] }
-                            g[k * d + c] += residual
-                        }
-                    }
-                }
-            }
-        }
-        let scale = 1 / Double(n)
-        var penalty = 0.0
-        for i in 0..<(k * d) {
-            gradient[i] = gradient[i] * scale + l2 * theta[i]
-            penalty += theta[i] * theta[i]
-        }
-        for i in (k * d)..<parameterCount { gradient[i] *= scale }
-        return loss * scale + 0.5 * l2 * penalty
+        SoftmaxObjective(features: z, labels: labels, classes: k, l2: l2).evaluate(theta, gradient: &gradient)
     }
 
     /// Class probabilities for each row.
     public func probabilities(_ x: FeatureMatrix) -> [[Double]] {
+        guard x.rows > 0 else { return [] }
         let z = standardizer.transform(x)
+        let scores = UnsafeMutablePointer<Double>.allocate(capacity: x.rows * classes)
+        defer { scores.deallocate() }
+        SoftmaxObjective.scores(z, weights: weights, bias: bias, classes: classes, into: scores)
         return (0..<x.rows).map { row in
-            var logits = (0..<classes).map { c in
-                bias[c] + (0..<features).reduce(0.0) { $0 + weights[c * features + $1] * z.values[row * features + $1] }
-            }
-            let maximum = logits.max()!
-            logits = logits.map { exp($0 - maximum) }
-            let sum = logits.reduce(0, +)
-            return logits.map { $0 / sum }
+            let logits = scores + row * classes
+            var maximum = -Double.infinity
+            for c in 0..<classes { maximum = max(maximum, logits[c]) }
+            var probabilities = (0..<classes).map { exp(logits[$0] - maximum) }
+            let sum = probabilities.reduce(0, +)
+            for c in 0..<classes { probabilities[c] /= sum }
+            return probabilities
         }
     }
 

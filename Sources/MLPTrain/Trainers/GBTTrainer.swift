@@ -68,19 +68,19 @@ public struct GBTTrainer: Trainer {
         let objective: BoostingObjective = task == .regression ? .squaredError : (classes.count == 2 ? .binaryLogLoss : .multinomial(classes: classes.count))
         try Task.checkCancellation()
 
-        let clock = ContinuousClock()
-        let started = clock.now
+        let clock = FitClock()
         let boosted = try GradientBoosting.fit(features, targets: targets, objective: objective, settings: settings) { iteration, loss, validationLoss in
             request.logMetric("loss", loss, iteration)
             if let validationLoss { request.logMetric("val_loss", validationLoss, iteration) }
         }
-        let elapsed = clock.now - started
+        let fitSeconds = clock.seconds, fitCPUSeconds = clock.cpuSeconds
         let model = GBTModel(task: task, target: target, classes: classes, encoder: featureEncoder, binThresholds: boosted.binning.thresholds,
                              baseline: boosted.baseline, treesPerIteration: boosted.treesPerIteration, iterations: boosted.iterations,
                              trees: boosted.trees, settings: settings)
 
         var metrics: [String: Double] = [
-            "fit_seconds": Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+            "fit_seconds": fitSeconds,
+            "fit_cpu_seconds": fitCPUSeconds,
             "iterations": Double(boosted.iterations),
         ]
         let trainMatrix = try featureEncoder.encodeAllowingMissing(data)

@@ -27,6 +27,7 @@ public struct LogisticTrainer: Trainer {
                 .init("features", [.json], summary: "the columns to use (default: all but the target)"),
                 .init("l2", [.float], summary: "the L2 penalty (default 1e-4)"),
                 .init("max_iter", [.int], summary: "most L-BFGS iterations (default 200)"),
+                .init("tol", [.float], summary: "stop once every gradient component is below this (default 1e-5; scikit-learn's tol)"),
                 .init("holdout", [.dataset], summary: "a held-out set to score after fitting"),
                 .init("seed", [.int], summary: "kept for the record; the fit is deterministic"),
             ],
@@ -34,15 +35,14 @@ public struct LogisticTrainer: Trainer {
     }
 
     public func train(_ request: TrainingRequest) async throws -> TrainingResult {
+        let settings = TrainerSettings("trainer/logistic", request.config)
         guard let path = request.inputPaths["data"] else { throw TrainingError(message: "trainer/logistic needs a dataset input 'data'") }
-        guard case .string(let target) = request.config["target"] else { throw TrainingError(message: "trainer/logistic needs 'target', the column to predict") }
+        guard let target = try settings.string("target") else { throw TrainingError(message: "trainer/logistic needs 'target', the column to predict") }
+        let l2 = try settings.double("l2", default: 1e-4, range: 0...Double.infinity)
+        let maxIterations = try settings.int("max_iter", default: 200, minimum: 1)
+        let tolerance = try settings.double("tol", default: 1e-5, range: 0...Double.infinity)
+        let wanted = try settings.features()
         let data = try DatasetLoading.load(path)
-        var l2 = 1e-4
-        if case .float(let given) = request.config["l2"] { l2 = given } else if case .int(let given) = request.config["l2"] { l2 = Double(given) }
-        var maxIterations = 200
-        if case .int(let given) = request.config["max_iter"] { maxIterations = given }
-        var wanted: [String]?
-        if case .json(.array(let names)) = request.config["features"] { wanted = names.compactMap(\.stringValue) }
 
         let (labels, classes) = try Self.labels(data, target: target)
         let featureEncoder = try FeatureEncoder(fitting: data, columns: wanted, excluding: [target])
@@ -50,10 +50,10 @@ public struct LogisticTrainer: Trainer {
         try Task.checkCancellation()
         let clock = FitClock()
         let model = try SoftmaxRegression.fit(x, labels: labels, classes: classes.count, l2: l2,
-                                              optimizer: LBFGS(maxIterations: maxIterations)) { iteration, loss in
+                                              optimizer: LBFGS(maxIterations: maxIterations, gradientTolerance: tolerance)) { iteration, loss in
             request.logMetric("loss", loss, iteration)
         }
-        let fitSeconds = clock.seconds
+        let fitSeconds = clock.seconds, fitCPUSeconds = clock.cpuSeconds
         try Task.checkCancellation()
         let file = ClassifierFile(target: target, classes: classes, encoder: featureEncoder, model: model)
 
@@ -62,6 +62,7 @@ public struct LogisticTrainer: Trainer {
             .reduce(into: [String: Double]()) { $0["train_\($1.key)"] = $1.value }
         metrics["iterations"] = Double(model.iterations)
         metrics["fit_seconds"] = fitSeconds
+        metrics["fit_cpu_seconds"] = fitCPUSeconds
         if let holdoutPath = request.inputPaths["holdout"] {
             let holdout = try DatasetLoading.load(holdoutPath)
             let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })

@@ -65,13 +65,14 @@ public struct MLPTrainer: Trainer {
             request.logMetric("loss", loss, epoch)
             if let validation { request.logMetric("val_loss", validation, epoch) }
         }
-        let fitSeconds = clock.seconds
+        let fitSeconds = clock.seconds, fitCPUSeconds = clock.cpuSeconds
         let file = NeuralNetworkFile(target: target, classes: classes, encoder: featureEncoder, network: model)
 
         var metrics = try ModelScoring.metrics(of: file, on: data)
             .filter { !$0.key.hasPrefix("confusion") }
             .reduce(into: [String: Double]()) { $0["train_\($1.key)"] = $1.value }
         metrics["fit_seconds"] = fitSeconds
+        metrics["fit_cpu_seconds"] = fitCPUSeconds
         metrics["epochs"] = Double(model.epochs)
         if let holdoutPath = request.inputPaths["holdout"] {
             metrics.merge(try ModelScoring.metrics(of: file, on: try DatasetLoading.load(holdoutPath))) { $1 }

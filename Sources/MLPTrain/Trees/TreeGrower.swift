@@ -80,6 +80,23 @@ final class TreeGrower {
         candidates.deallocate()
     }
 
+    /// Runs `body` for every feature: in parallel for a node of at least ``parallelWork`` row ×
+    /// feature cells, in a plain loop below it. Each feature's work is independent, so the
+    /// results are the same either way; a small node skips the fork and join, which on a busy
+    /// machine waits for every worker thread to get a core.
+    @inline(__always)
+    private func forEachFeature(rows: Int, _ body: (Int) -> Void) {
+        let features = data.features
+        if rows * features >= Self.parallelWork {
+            DispatchQueue.concurrentPerform(iterations: features, execute: body)
+        } else {
+            for feature in 0..<features { body(feature) }
+        }
+    }
+
+    /// The least work (rows × features) summed in parallel.
+    static let parallelWork = 1 << 16
+
     /// Whether a node with these sums at this depth may be split at all.
     func canSplit(_ sums: NodeSums, depth: Int) -> Bool {
         sums.count >= 2 * settings.minSamplesLeaf && sums.hessian >= 2 * GBTSettings.minHessianToSplit
@@ -119,7 +136,7 @@ final class TreeGrower {
             let slot = pool.take()
             let histogram = pool.base(slot), codes = data.codes.baseAddress!, candidates = self.candidates
             let nonMissingBins = self.nonMissingBins, minSamplesLeaf = settings.minSamplesLeaf, l2 = settings.l2Regularization
-            DispatchQueue.concurrentPerform(iterations: features) { feature in
+            forEachFeature(rows: rows) { feature in
                 let bins = histogram + feature * BinnedFeatures.binCount
                 HistogramKernels.fillAll(bins, codes: codes + feature * rows, count: rows, gradients: gradients, hessians: hessians)
                 candidates[feature] = SplitFinding.best(feature: feature, bins: bins, nonMissingBins: nonMissingBins[feature], total: total,
@@ -222,7 +239,7 @@ final class TreeGrower {
         let minSamplesLeaf = settings.minSamplesLeaf, l2 = settings.l2Regularization
         let smallSums = small.sums, largeSums = large.sums
         let orderedHessiansOrNil: UnsafePointer<Float>? = hessians == nil ? nil : UnsafePointer(orderedH)
-        DispatchQueue.concurrentPerform(iterations: features) { feature in
+        forEachFeature(rows: count) { feature in
             let smallBins = smallBase + feature * BinnedFeatures.binCount
             HistogramKernels.fill(smallBins, codes: allCodes + feature * rows, rows: smallRows, count: count,
                                   gradients: ordered, hessians: orderedHessiansOrNil)
