@@ -71,8 +71,28 @@ void ck_quantize_row_q8_0(const float *x, ck_block_q8_0 *y, int64_t k) {
     quantize_row_q8_0_scalar(x, y, k / CK_QK);
 }
 
-// Weights are quantized once, so Q4_0 has only the portable path (GGML's reference method:
-// the element of largest magnitude maps to -8, the rest round half up, clamped to 15).
+// Quantizes one block with stored scale d (a half): q = round(v / d) + 8, clamped to 0..15, and
+// returns the squared error of d * (q - 8) against v.
+static float q4_0_block_with_scale(const float *v, uint16_t d_half, uint8_t q[CK_QK]) {
+    const float d = ck_half_to_float(d_half);
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    float error = 0.0f;
+    for (int j = 0; j < CK_QK; j++) {
+        const float shifted = v[j] * id + 8.5f;
+        q[j] = (uint8_t)(shifted < 0.0f ? 0 : (shifted >= 15.0f ? 15 : (int)shifted));
+        const float e = v[j] - d * (float)(q[j] - 8);
+        error += e * e;
+    }
+    return error;
+}
+
+// Weights are quantized once, so Q4_0 has only the portable path. GGML's reference method maps
+// the element of largest magnitude to -8 d (rounding half up, clamping to 15); here that scale is
+// the first of 2 x 15 candidates (the largest element mapped to -8 d or to +7 d, each stretched
+// by -0.28 .. +0.28 in steps of 0.04). For each candidate the quants are refitted: the d that
+// minimises the squared error for those quants (sum v q / sum q^2), rounded to a half, then the
+// block is quantized again with it. The candidate with the smallest squared error wins, so a
+// block is never worse than GGML's, and a ggml reader dequantizes the result unchanged.
 void ck_quantize_row_q4_0(const float *x, ck_block_q4_0 *y, int64_t k) {
     const int64_t blocks = k / CK_QK;
     for (int64_t b = 0; b < blocks; b++) {
@@ -84,13 +104,31 @@ void ck_quantize_row_q4_0(const float *x, ck_block_q4_0 *y, int64_t k) {
                 max = v[j];
             }
         }
-        const float id = inverse_scale(max, -8.0f, &y[b].d);
-        for (int j = 0; j < CK_QK / 2; j++) {
-            const float lo = v[j] * id + 8.5f, hi = v[j + CK_QK / 2] * id + 8.5f;
-            const int q0 = lo < 0.0f ? 0 : (lo >= 15.0f ? 15 : (int)lo);
-            const int q1 = hi < 0.0f ? 0 : (hi >= 15.0f ? 15 : (int)hi);
-            y[b].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        uint8_t best[CK_QK], q[CK_QK];
+        uint16_t best_d = ck_float_to_half(max / -8.0f);
+        float best_error = q4_0_block_with_scale(v, best_d, best);
+        for (int side = 0; side < 2 && max != 0.0f; side++) {
+            for (int step = -7; step <= 7; step++) {
+                const float levels = (side == 0 ? -8.0f : 7.0f) * (1.0f + 0.04f * (float)step);
+                q4_0_block_with_scale(v, ck_float_to_half(max / levels), q);
+                float vq = 0.0f, qq = 0.0f;
+                for (int j = 0; j < CK_QK; j++) {
+                    const float level = (float)(q[j] - 8);
+                    vq += v[j] * level;
+                    qq += level * level;
+                }
+                if (qq == 0.0f) continue;
+                const uint16_t d = ck_float_to_half(vq / qq);
+                const float error = q4_0_block_with_scale(v, d, q);
+                if (error < best_error) {
+                    best_error = error;
+                    best_d = d;
+                    memcpy(best, q, sizeof best);
+                }
+            }
         }
+        y[b].d = best_d;
+        for (int j = 0; j < CK_QK / 2; j++) y[b].qs[j] = (uint8_t)(best[j] | (best[j + CK_QK / 2] << 4));
     }
 }
 
