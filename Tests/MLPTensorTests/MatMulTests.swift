@@ -20,16 +20,19 @@ final class MatMulTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.matmul(plainA, plainA))
     }
 
+    /// f32 linear layers split their output columns over the pool in slices of 16: one slice,
+    /// uneven slices and a short last slice.
     func testLinearF32WithBias() throws {
         var rng = SeededGenerator(seed: 6)
-        let (m, k, n) = (9, 64, 11)
-        let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
-        let pool = try ThreadPool(threadCount: 2)
-        let out = try Tensor.linear(try Tensor(shape: [m, k], values: x), weight: try Tensor(shape: [n, k], values: w),
-                                    bias: try Tensor(shape: [n], values: bias), pool: pool)
-        var expected = referenceLinear(x, w, m: m, n: n, k: k)
-        for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[j] } }
-        XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-4)
+        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 48, 100, 2), (3, 16, 40, 1)] {
+            let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
+            let pool = try ThreadPool(threadCount: threads)
+            let out = try Tensor.linear(try Tensor(shape: [m, k], values: x), weight: try Tensor(shape: [n, k], values: w),
+                                        bias: try Tensor(shape: [n], values: bias), pool: pool)
+            var expected = referenceLinear(x, w, m: m, n: n, k: k)
+            for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[j] } }
+            XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-4, "m\(m) k\(k) n\(n), \(threads) threads")
+        }
     }
 
     /// Quantized matmul on odd M and N, one and three threads, both kernel paths: equal (to float
