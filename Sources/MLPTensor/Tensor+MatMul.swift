@@ -53,7 +53,15 @@ extension Tensor {
         switch weight.dtype {
         case .f32:
             try checkBLASDimensions(m, n, k, k, k)
-            ck_sgemm(false, true, Int32(m), Int32(n), Int32(k), 1, input.floatPointer, Int32(k), weight.floatPointer, Int32(k), 0, output.floatPointer, Int32(n))
+            // Split by output columns over the pool, one single-threaded sgemm per slice
+            // (slices a multiple of 16 columns wide), so that OpenBLAS starts no threads of its
+            // own to spin against the pool's.
+            let (x, w, out) = (input.floatPointer, weight.floatPointer, output.floatPointer)
+            let slice = ((n + pool.threadCount - 1) / pool.threadCount + 15) / 16 * 16
+            pool.parallelFor((n + slice - 1) / slice) { part in
+                let n0 = part * slice, width = Swift.min(slice, n - n0)
+                ck_sgemm(false, true, Int32(m), Int32(width), Int32(k), 1, x, Int32(k), w + n0 * k, Int32(k), 0, out + n0, Int32(n))
+            }
         case .q8_0, .q4_0:
             let type = weight.dtype == .q8_0 ? Int32(CK_WEIGHT_Q8_0) : Int32(CK_WEIGHT_Q4_0)
             let status = ck_matmul_quantized(pool.pool, type, weight.baseAddress, Int64(n), Int64(k), input.floatPointer, Int64(k), Int64(m), output.floatPointer, Int64(n))

@@ -1,14 +1,15 @@
 import CKernels
 
-/// A fixed set of threads for MLPTensor's own parallel kernels (quantized matmul, attention),
-/// and the thread count OpenBLAS is told to use.
+/// A fixed set of threads for MLPTensor's kernels (quantized matmul, attention, and f32 linear
+/// layers, whose sgemm calls it splits by output columns); OpenBLAS is told to use 1 thread.
 public final class ThreadPool: @unchecked Sendable {
     /// The threads work runs on, the calling thread included.
     public let threadCount: Int
     let pool: OpaquePointer
 
     /// Starts `threadCount - 1` workers (the caller is the last thread) and sets OpenBLAS to
-    /// `threadCount` threads. Throws when threadCount < 1 or a thread cannot start.
+    /// 1 thread (its own threads spin between calls and would compete with these). Throws when
+    /// threadCount < 1 or a thread cannot start.
     public init(threadCount: Int) throws {
         guard threadCount >= 1, threadCount <= 1024 else {
             throw TensorError.kernelFailed("a thread pool needs 1 to 1024 threads, not \(threadCount)")
@@ -18,7 +19,7 @@ public final class ThreadPool: @unchecked Sendable {
         }
         self.pool = pool
         self.threadCount = threadCount
-        ck_blas_set_threads(Int32(threadCount))
+        ck_blas_set_threads(1)
     }
 
     /// The number of CPUs this process may run on.

@@ -150,11 +150,16 @@ final class BertEncoderTests: XCTestCase {
         let f32 = try Self.tensors(Self.seed42.weights)
         for (dtype, minimum) in [(DType.q8_0, 0.999), (.q4_0, 0.98)] {
             let quantized = try BertWeights.quantizingMatmulWeights(f32, to: dtype)
-            XCTAssertEqual(quantized["encoder.layer.1.intermediate.dense.weight"]?.dtype, dtype)
+            // A q4_0 model keeps query, key, value and intermediate dense in q8_0 (the mix).
+            let kept: DType = dtype == .q4_0 ? .q8_0 : dtype
+            XCTAssertEqual(quantized["encoder.layer.1.intermediate.dense.weight"]?.dtype, kept)
+            XCTAssertEqual(quantized["encoder.layer.1.output.dense.weight"]?.dtype, dtype)
+            XCTAssertEqual(quantized["encoder.layer.1.attention.output.dense.weight"]?.dtype, dtype)
             XCTAssertEqual(quantized["encoder.layer.1.intermediate.dense.bias"]?.dtype, .f32)
             XCTAssertEqual(quantized["embeddings.word_embeddings.weight"]?.dtype, .f32)
             let encoder = try BertEncoder(config: Self.config, source: quantized, threads: 2)
-            XCTAssertEqual(encoder.weights.layers[0].qkvWeight.dtype, dtype)
+            XCTAssertEqual(encoder.weights.layers[0].qkvWeight.dtype, kept)
+            XCTAssertEqual(encoder.weights.layers[0].outputWeight.dtype, dtype)
             for (index, (ids, embedding)) in zip(Self.sentences, try encoder.encode(Self.sentences)).enumerated() {
                 let similarity = Self.cosine(embedding, Self.seed42.references[index])
                 XCTAssertGreaterThanOrEqual(similarity, minimum, "\(dtype) \(ids.count) tokens")

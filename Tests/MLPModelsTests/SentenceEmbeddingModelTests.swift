@@ -58,10 +58,14 @@ final class SentenceEmbeddingModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try cosinesAgainstReference(.q8_0).min, 0.995)
     }
 
-    /// The target is a mean cosine of 0.98; plain Q4_0 on every matmul weight measured
-    /// 0.9578 (min 0.8718) on these 64 sentences, so this guards the level reached, not the target.
+    /// The target is a mean cosine of 0.98. Plain Q4_0 (GGML's quantizer) on every matmul
+    /// weight measured 0.9578 (min 0.8718) on these 64 sentences; with the searched scales and the
+    /// mix (query, key, value and intermediate dense kept in Q8_0, the rest Q4_0) it measured
+    /// 0.98868 (min 0.96628) on 2026-12-02.
     func testQ4_0MeanCosine() throws {
-        XCTAssertGreaterThanOrEqual(try cosinesAgainstReference(.q4_0).mean, 0.95)
+        let result = try cosinesAgainstReference(.q4_0)
+        XCTAssertGreaterThanOrEqual(result.mean, 0.988)
+        XCTAssertGreaterThanOrEqual(result.min, 0.966)
     }
 
     func testGGUFRoundTripGivesTheInMemoryQ8_0Embeddings() throws {

@@ -20,16 +20,19 @@ final class MatMulTests: XCTestCase {
         XCTAssertThrowsError(try Tensor.matmul(plainA, plainA))
     }
 
+    /// f32 linear layers split their output columns over the pool in slices of 16: one slice,
+    /// uneven slices and a short last slice.
     func testLinearF32WithBias() throws {
         var rng = SeededGenerator(seed: 6)
-        let (m, k, n) = (9, 64, 11)
-        let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
-        let pool = try ThreadPool(threadCount: 2)
-        let out = try Tensor.linear(try Tensor(shape: [m, k], values: x), weight: try Tensor(shape: [n, k], values: w),
-                                    bias: try Tensor(shape: [n], values: bias), pool: pool)
-        var expected = referenceLinear(x, w, m: m, n: n, k: k)
-        for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[j] } }
-        XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-4)
+        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 48, 100, 2), (3, 16, 40, 1)] {
+            let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
+            let pool = try ThreadPool(threadCount: threads)
+            let out = try Tensor.linear(try Tensor(shape: [m, k], values: x), weight: try Tensor(shape: [n, k], values: w),
+                                        bias: try Tensor(shape: [n], values: bias), pool: pool)
+            var expected = referenceLinear(x, w, m: m, n: n, k: k)
+            for i in 0..<m { for j in 0..<n { expected[i * n + j] += bias[j] } }
+            XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-4, "m\(m) k\(k) n\(n), \(threads) threads")
+        }
     }
 
     /// Quantized matmul on odd M and N, one and three threads, both kernel paths: equal (to float
@@ -63,6 +66,36 @@ final class MatMulTests: XCTestCase {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The AVX2 kernel (8-row weight panels, 4-row activation tiles, 64-row tasks) against the
+    /// scalar one on shapes with ragged edges everywhere: rows of x not a multiple of 4 or 64,
+    /// rows of w not a multiple of 8 or 32, k from one block to 48. Both multiply the same
+    /// integers, so they differ only in float summation order. Q8_0 weights include -128 (which
+    /// GGML's quantizer never writes but a file may hold) to check that nothing saturates.
+    func testQuantizedKernelPathsAgree() throws {
+        guard KernelPath.avx2Supported else { throw XCTSkip("this CPU has no AVX2 path") }
+        var rng = SeededGenerator(seed: 11)
+        for (m, k, n) in [(1, 32, 1), (3, 64, 7), (5, 96, 9), (66, 128, 41), (67, 1536, 9), (130, 64, 19), (4, 384, 64)] {
+            let x = rng.floats(m * k, in: -3...3), w = rng.bellShaped(n * k)
+            let input = try Tensor(shape: [m, k], values: x)
+            for dtype in [DType.q8_0, .q4_0] {
+                let weight = try Tensor(shape: [n, k], values: w).converted(to: dtype)
+                if dtype == .q8_0 {
+                    // Force the first quant of every 5th block to -128.
+                    for block in stride(from: 0, to: n * k / 32, by: 5) { weight.baseAddress.storeBytes(of: Int8(-128), toByteOffset: block * 34 + 2, as: Int8.self) }
+                }
+                let expected = referenceLinear(try input.converted(to: .q8_0).floats(), try weight.floats(), m: m, n: n, k: k)
+                var outputs: [KernelPath: [Float]] = [:]
+                try forEachKernelPath { path in
+                    outputs[path] = try Tensor.linear(input, weight: weight, pool: try ThreadPool(threadCount: 2)).floats()
+                }
+                let (scalar, avx2) = (outputs[.scalar]!, outputs[.avx2]!)
+                let scale = expected.map(abs).max()!
+                XCTAssertLessThan(maxAbsDifference(scalar, avx2), 2e-6 * scale, "\(dtype) m\(m) k\(k) n\(n)")
+                XCTAssertLessThan(maxAbsDifference(avx2, expected), 2e-6 * scale, "\(dtype) m\(m) k\(k) n\(n) vs f64")
             }
         }
     }

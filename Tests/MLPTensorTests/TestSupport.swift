@@ -16,6 +16,11 @@ struct SeededGenerator: RandomNumberGenerator {
     mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
         (0..<count).map { _ in Float.random(in: range, using: &self) }
     }
+
+    /// Bell-shaped values like trained weights: the sum of four uniforms on [-1, 1].
+    mutating func bellShaped(_ count: Int) -> [Float] {
+        (0..<count).map { _ in (0..<4).reduce(Float(0)) { sum, _ in sum + Float.random(in: -1...1, using: &self) } }
+    }
 }
 
 /// Runs `body` once on every kernel path this CPU supports (scalar always, AVX2 where present),

@@ -11,6 +11,9 @@ extension MLPCommandLine {
             discussion: """
                 The layers' query/key/value, attention output, intermediate and output dense weights become q8_0 or q4_0;
                 embeddings, LayerNorms and biases stay f32; config and tokenizer go into the GGUF metadata.
+                A q4_0 file is a mix, as llama.cpp's 4-bit types are: it keeps each layer's query, key, value and intermediate dense weights in q8_0
+                (the weights whose Q4_0 error costs the most accuracy, measured by Benchmarks/embed/q4_sensitivity.py),
+                and the rest in q4_0.
                 With --eval FILE (one sentence per line) the quantized model's embeddings are compared with the f32 model's.
                 """)
 
@@ -46,6 +49,7 @@ extension MLPCommandLine {
                 "output": .string(result.path), "type": .string(to),
                 "source_bytes": .number(Double(result.sourceBytes)), "output_bytes": .number(Double(result.outputBytes)),
                 "tensors": .number(Double(result.tensorCount)), "quantized_tensors": .number(Double(result.quantizedCount)),
+                "kept_at_q8_0": .number(Double(result.keptAtQ8_0Count)),
             ]
             var evalLine: String?
             if let eval {
@@ -63,7 +67,8 @@ extension MLPCommandLine {
             print("wrote     \(result.path)")
             print("source    \(result.sourceBytes) bytes (model.safetensors)")
             print("output    \(result.outputBytes) bytes (" + String(format: "%.1f", ratio * 100)
-                  + "% of the source), \(result.tensorCount) tensors, \(result.quantizedCount) quantized to \(to)")
+                  + "% of the source), \(result.tensorCount) tensors, \(result.quantizedCount) quantized to \(to)"
+                  + (result.keptAtQ8_0Count > 0 ? " (\(result.keptAtQ8_0Count) of them kept at q8_0)" : ""))
             if let evalLine { print(evalLine) }
         }
 

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import MLPTensor
 
 /// The weights of a BERT encoder, checked against its config and laid out for the forward pass:
@@ -71,20 +73,45 @@ public struct BertWeights: @unchecked Sendable {
         }
     }
 
+    /// The matmul weights (suffixes of ``matmulWeightSuffixes``) that a `q4_0` model keeps in
+    /// `q8_0`, as llama.cpp's mixed 4-bit types keep their most sensitive tensors at more bits.
+    /// Chosen by measurement: Benchmarks/embed/q4_sensitivity.py quantizes every matmul weight to
+    /// Q4_0 but one kind and scores the embeddings against sentence-transformers' (see
+    /// Benchmarks/embed/README.md for the table).
+    /// Query, key and value stay together because the encoder multiplies them as one stacked
+    /// matrix of one type.
+    public static let q4_0KeptAtQ8_0Suffixes = [
+        "attention.self.query.weight", "attention.self.key.weight", "attention.self.value.weight", "intermediate.dense.weight",
+    ]
+
+    /// The type the matmul weight `name` gets when a model is quantized to `dtype`: `dtype`,
+    /// except the ``q4_0KeptAtQ8_0Suffixes`` of a `q4_0` model, which get `q8_0`.
+    public static func quantizedType(ofMatmulWeight name: String, requested dtype: DType) -> DType {
+        dtype == .q4_0 && q4_0KeptAtQ8_0Suffixes.contains(where: { name.hasSuffix($0) }) ? .q8_0 : dtype
+    }
+
     /// A copy of `weights` with every layer's matmul weights (see ``matmulWeightSuffixes``)
-    /// quantized to `dtype` (Q8_0 or Q4_0), the other tensors unchanged: how an f32 safetensors
-    /// model runs with quantized kernels.
+    /// quantized to `dtype` (Q8_0 or Q4_0; see ``quantizedType(ofMatmulWeight:requested:)``), the
+    /// other tensors unchanged: how an f32 safetensors model runs with quantized kernels.
     public static func quantizingMatmulWeights(_ weights: [String: Tensor], to dtype: DType) throws -> [String: Tensor] {
         guard dtype == .q8_0 || dtype == .q4_0 else {
             throw BertModelError.invalidConfig("matmul weights can be quantized to q8_0 or q4_0, not \(dtype.rawValue)")
         }
         var out = weights
-        for (name, tensor) in weights where name.contains("encoder.layer.") && matmulWeightSuffixes.contains(where: { name.hasSuffix($0) }) {
-            guard tensor.shape.count == 2, tensor.shape[1] % dtype.blockSize == 0 else {
-                throw BertModelError.badTensor(name: name, problem: "shape \(tensor.shape) cannot be quantized to \(dtype.rawValue): the input width must be a multiple of \(dtype.blockSize)")
+        let matmuls = weights.filter { name, _ in name.contains("encoder.layer.") && matmulWeightSuffixes.contains(where: { name.hasSuffix($0) }) }
+            .sorted { $0.key < $1.key }
+        for (name, tensor) in matmuls {
+            let target = quantizedType(ofMatmulWeight: name, requested: dtype)
+            guard tensor.shape.count == 2, tensor.shape[1] % target.blockSize == 0 else {
+                throw BertModelError.badTensor(name: name, problem: "shape \(tensor.shape) cannot be quantized to \(target.rawValue): the input width must be a multiple of \(target.blockSize)")
             }
-            out[name] = try tensor.converted(to: dtype)
         }
+        // One tensor per task, over the cores (Q4_0's scale search makes this worth it).
+        let results = ConcurrentResults<Tensor>(count: matmuls.count)
+        DispatchQueue.concurrentPerform(iterations: matmuls.count) { i in
+            results.set(i, Result { try matmuls[i].value.converted(to: quantizedType(ofMatmulWeight: matmuls[i].key, requested: dtype)) })
+        }
+        for (i, entry) in matmuls.enumerated() { out[entry.key] = try results.get(i) }
         return out
     }
 
@@ -120,5 +147,28 @@ public struct BertWeights: @unchecked Sendable {
             offset += contiguous.byteCount
         }
         return out
+    }
+}
+
+/// Results written by concurrent tasks, one slot each.
+private final class ConcurrentResults<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Value, Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<Value, Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    /// The value stored at `index`, or the error its task threw.
+    func get(_ index: Int) throws -> Value {
+        lock.lock()
+        let result = slots[index]
+        lock.unlock()
+        guard let result else { preconditionFailure("task \(index) did not run") }
+        return try result.get()
     }
 }

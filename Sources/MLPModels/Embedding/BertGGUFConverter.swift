@@ -2,8 +2,8 @@ import Foundation
 import MLPTensor
 
 /// Converts a Hugging Face BERT folder into one GGUF file: the layers' matmul weights (query,
-/// key, value, attention output, intermediate and output dense) in `q8_0` or `q4_0` (or kept
-/// `f32`), every other tensor (embeddings, LayerNorms, biases) in f32, plus the config and the
+/// key, value, attention output, intermediate and output dense) in `q8_0` or `q4_0` (a `q4_0`
+/// file keeps ``BertWeights/q4_0KeptAtQ8_0Suffixes`` in `q8_0`) or kept `f32`, every other tensor (embeddings, LayerNorms, biases) in f32, plus the config and the
 /// tokenizer as metadata (``BertGGUFKeys``). The file is written atomically.
 public enum BertGGUFConverter {
     /// What a conversion wrote.
@@ -16,6 +16,9 @@ public enum BertGGUFConverter {
         public let outputBytes: Int
         /// Tensors written, and how many of them were quantized.
         public let tensorCount: Int, quantizedCount: Int
+        /// How many of the quantized tensors of a `q4_0` file are `q8_0`
+        /// (``BertWeights/q4_0KeptAtQ8_0Suffixes``); 0 for the other types.
+        public let keptAtQ8_0Count: Int
     }
 
     /// Converts `folder` to `output` with the matmul weights in `weightType`.
@@ -43,18 +46,19 @@ public enum BertGGUFConverter {
         _ = try BertWeights(config: config, source: SafetensorsTensorSource(file))
 
         var tensors: [TensorToWrite] = []
-        var quantized = 0
+        var quantized = 0, keptAtQ8_0 = 0
         // Buffers such as `embeddings.position_ids` (I64) are not weights and are left out.
         for entry in file.entries where entry.storedType.dtype != nil {
             let found: ModelTensor = try file.tensor(named: entry.name)
             let view = try found.tensorView()
             let isMatmul = entry.name.contains("encoder.layer.") && BertWeights.matmulWeightSuffixes.contains { entry.name.hasSuffix($0) }
-            let target: DType = isMatmul ? weightType : .f32
+            let target: DType = isMatmul ? BertWeights.quantizedType(ofMatmulWeight: entry.name, requested: weightType) : .f32
             if isMatmul && target != .f32 {
                 guard view.shape.count == 2, view.shape[1] % target.blockSize == 0 else {
                     throw BertModelError.badTensor(name: entry.name, problem: "shape \(view.shape) cannot be quantized to \(target.rawValue): the input width must be a multiple of \(target.blockSize)")
                 }
                 quantized += 1
+                if target != weightType { keptAtQ8_0 += 1 }
             }
             let converted = try (view.dtype == target ? view : view.converted(to: target)).contiguous()
             let bytes = Array(UnsafeRawBufferPointer(start: converted.baseAddress, count: converted.byteCount))
@@ -64,7 +68,7 @@ public enum BertGGUFConverter {
                                                 specialTokens: try specialTokens(folder: folder, tokenizer: tokenizer), weightType: weightType)
         try GGUFWriter.write(metadata: metadata, tensors: tensors, to: output)
         let outputBytes = (try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
-        return Result(path: output, sourceBytes: file.fileSize, outputBytes: outputBytes, tensorCount: tensors.count, quantizedCount: quantized)
+        return Result(path: output, sourceBytes: file.fileSize, outputBytes: outputBytes, tensorCount: tensors.count, quantizedCount: quantized, keptAtQ8_0Count: keptAtQ8_0)
     }
 
     /// The tokens to match whole in raw text: tokenizer.json's added tokens when the folder has
