@@ -83,11 +83,16 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
 
 
-def embed(weights: dict[str, np.ndarray], ids: list[int], layers: int = 6, heads: int = 12) -> np.ndarray:
-    """The L2-normalised mean-pooled embedding of one sentence's token ids, in float64."""
-    w = {k: v.astype(np.float64, copy=False) for k, v in weights.items() if v.dtype != np.int64}
+def embed(weights: dict[str, np.ndarray], ids: list[int], layers: int = 6, heads: int = 12,
+          activations=None, float64: bool = True) -> np.ndarray:
+    """The L2-normalised mean-pooled embedding of one sentence's token ids, in float64 (or in the
+    weights' own dtype when `float64` is false). `activations(x, name)`, when given, replaces the
+    input of each linear layer `name` (q4_sensitivity.py rounds it as the kernels quantize it)."""
+    w = {k: v.astype(np.float64, copy=False) for k, v in weights.items() if v.dtype != np.int64} if float64 else weights
 
     def linear(x, prefix):
+        if activations is not None:
+            x = activations(x, prefix)
         return x @ w[prefix + ".weight"].T + w[prefix + ".bias"]
 
     n = len(ids)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import json
-import math
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from numpy_bert import gelu, layer_norm, read_safetensors
+import numpy_bert
+from numpy_bert import read_safetensors
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 KINDS = ["attention.self.query", "attention.self.key", "attention.self.value",
@@ -67,28 +67,9 @@ def q8_activations(x: np.ndarray) -> np.ndarray:
 
 
 def embed(w: dict[str, np.ndarray], ids: list[int], quantized: set[str]) -> np.ndarray:
-    def linear(x, name):
-        return (q8_activations(x) if name in quantized else x) @ w[name + ".weight"].T + w[name + ".bias"]
-
-    n = len(ids)
-    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n] \
-        + w["embeddings.token_type_embeddings.weight"][0]
-    x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-    for i in range(6):
-        p = f"encoder.layer.{i}."
-        hidden = x.shape[1]
-        heads, size = 12, hidden // 12
-        q, k, v = (linear(x, p + f"attention.self.{m}").reshape(n, heads, size).transpose(1, 0, 2)
-                   for m in ("query", "key", "value"))
-        scores = q @ k.transpose(0, 2, 1) / math.sqrt(size)
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        context = (scores / scores.sum(axis=-1, keepdims=True)) @ v
-        attended = linear(context.transpose(1, 0, 2).reshape(n, hidden), p + "attention.output.dense")
-        x = layer_norm(x + attended, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-        inner = gelu(linear(x, p + "intermediate.dense"))
-        x = layer_norm(x + linear(inner, p + "output.dense"), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
-    pooled = x.mean(axis=0)
-    return pooled / np.linalg.norm(pooled)
+    """numpy_bert's forward pass in the weights' dtype, with the inputs of the `quantized` linear
+    layers rounded as the kernels quantize activations."""
+    return numpy_bert.embed(w, ids, activations=lambda x, name: q8_activations(x) if name in quantized else x, float64=False)
 
 
 def score(weights, lib, token_ids, expected, keep: list[str]) -> tuple[float, float]:
