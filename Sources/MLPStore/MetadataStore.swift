@@ -156,6 +156,30 @@ public protocol MetadataStore: AnyObject, Sendable {
     /// The moves of a model's aliases, oldest first.
     func aliasEvents(name: String) throws -> [ModelAliasEventRecord]
 
+    /// Every deployment, by name.
+    func deployments() throws -> [DeploymentRecord]
+    /// A deployment by name, or nil.
+    func deployment(name: String) throws -> DeploymentRecord?
+    /// Puts a registered model version behind a deployment (creating it, replacing its stable
+    /// version, or starting a canary or shadow of it) and records the event, in one transaction.
+    ///
+    /// - Throws: ``StoreError/badDeployment(_:)`` saying what does not fit, ``StoreError/modelNotFound(_:)``.
+    @discardableResult func deploy(_ spec: DeploymentSpec, by: String) throws -> DeploymentRecord
+    /// Makes a deployment's candidate its stable version.
+    @discardableResult func promote(deployment: String, by: String) throws -> DeploymentRecord
+    /// Drops a deployment's candidate, or (with none) restores the stable version before the last
+    /// promotion or direct deploy.
+    @discardableResult func rollback(deployment: String, by: String, reason: String?) throws -> DeploymentRecord
+    /// The server's automatic rollback of the candidate it judged at `generation`; nil (and no
+    /// change) when the deployment has changed since, so a late verdict never undoes a newer deploy.
+    @discardableResult func autoRollback(deployment: String, generation: Int64, by: String, reason: String) throws -> DeploymentRecord?
+    /// A deployment's changes, oldest first.
+    func deploymentEvents(name: String) throws -> [DeploymentEventRecord]
+    /// Records a sealed request-log segment and its dataset artifact, in one transaction.
+    @discardableResult func recordRequestLog(_ log: RequestLogRecord, artifact: ArtifactRecord) throws -> RequestLogRecord
+    /// A deployment's request-log segments, oldest first.
+    func requestLogs(deployment: String) throws -> [RequestLogRecord]
+
     /// `PRAGMA integrity_check`: ["ok"] when the database is sound.
     func integrityCheck() throws -> [String]
 }

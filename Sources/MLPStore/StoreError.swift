@@ -14,6 +14,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case corrupt(String)
     case modelNotFound(String)
     case badModelReference(String)
+    case deploymentNotFound(String)
+    case badDeployment(String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .corrupt(let detail): return "the metadata store is damaged: \(detail)"
         case .modelNotFound(let reference): return "no registered model matches '\(reference)' (see `mlp models list`)"
         case .badModelReference(let reference): return "'\(reference)' is not a model reference; expected NAME, NAME:VERSION or NAME@ALIAS"
+        case .deploymentNotFound(let name): return "no deployment is named '\(name)' (see `mlp deployments`)"
+        case .badDeployment(let detail): return detail
         }
     }
 }

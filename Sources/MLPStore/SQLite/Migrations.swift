@@ -144,6 +144,47 @@ enum Migrations {
                 t.column("by", .text).notNull()
             }
         }
+        migrator.registerMigration("2026-12-02 deployments and request logs") { db in
+            try db.create(table: "deployments") { t in
+                t.primaryKey("name", .text)
+                t.column("model", .text).notNull()
+                t.column("stableVersion", .integer).notNull()
+                t.column("candidateVersion", .integer)
+                t.column("previousStableVersion", .integer)
+                t.column("mode", .text).notNull()
+                t.column("canaryPercent", .double).notNull()
+                t.column("stickyHeader", .text)
+                t.column("maxErrorRate", .double)
+                t.column("maxP99Ms", .double)
+                t.column("minRequests", .integer).notNull()
+                t.column("generation", .integer).notNull()
+                t.column("createdAt", .double).notNull()
+                t.column("updatedAt", .double).notNull()
+                t.column("updatedBy", .text).notNull()
+            }
+            try db.create(table: "deployment_events") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("stableVersion", .integer).notNull()
+                t.column("candidateVersion", .integer)
+                t.column("generation", .integer).notNull()
+                t.column("at", .double).notNull()
+                t.column("by", .text).notNull()
+                t.column("reason", .text)
+            }
+            try db.create(index: "deployment_events_by_name", on: "deployment_events", columns: ["name", "id"])
+            try db.create(table: "request_logs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("deployment", .text).notNull()
+                t.column("digest", .text).notNull().references("artifacts")
+                t.column("rows", .integer).notNull()
+                t.column("firstAt", .double).notNull()
+                t.column("lastAt", .double).notNull()
+                t.column("createdAt", .double).notNull()
+            }
+            try db.create(index: "request_logs_by_deployment", on: "request_logs", columns: ["deployment", "id"])
+        }
         return migrator
     }
 }

@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+import MLPCore
+
+extension SQLiteStore {
+    public func deployments() throws -> [DeploymentRecord] {
+        try pool.read { db in try DeploymentRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    public func deployment(name: String) throws -> DeploymentRecord? {
+        try pool.read { db in try DeploymentRecord.fetchOne(db, key: name) }
+    }
+
+    public func deploy(_ spec: DeploymentSpec, by: String) throws -> DeploymentRecord {
+        if let problem = spec.problem { throw StoreError.badDeployment("deployment '\(spec.name)': \(problem)") }
+        return try pool.write { db in
+            guard try ModelVersionRecord.filter(Column("name") == spec.model && Column("version") == spec.version).fetchCount(db) == 1 else {
+                throw StoreError.modelNotFound("\(spec.model):\(spec.version)")
+            }
+            let now = Date().timeIntervalSince1970
+            guard var deployment = try DeploymentRecord.fetchOne(db, key: spec.name) else {
+                guard spec.mode == .direct else {
+                    throw StoreError.badDeployment("deployment '\(spec.name)' does not exist yet, so there is no stable version to compare a \(spec.mode.rawValue) against; deploy a first version without --canary or --shadow")
+                }
+                let created = DeploymentRecord(name: spec.name, model: spec.model, stableVersion: spec.version, maxErrorRate: spec.maxErrorRate,
+                                               maxP99Ms: spec.maxP99Ms, minRequests: spec.minRequests, createdAt: now, updatedAt: now, updatedBy: by)
+                try created.insert(db)
+                try Self.record(.deploy, created, at: now, by: by, reason: nil, db)
+                return created
+            }
+            guard deployment.model == spec.model else {
+                throw StoreError.badDeployment("deployment '\(spec.name)' serves model '\(deployment.model)', not '\(spec.model)'; deploy \(spec.model) under another name")
+            }
+            let action: DeploymentEventRecord.Action
+            switch spec.mode {
+            case .direct:
+                guard spec.version != deployment.stableVersion || deployment.candidateVersion != nil else {
+                    throw StoreError.badDeployment("deployment '\(spec.name)' already serves \(spec.model):\(spec.version)")
+                }
+                if spec.version != deployment.stableVersion { deployment.previousStableVersion = deployment.stableVersion }
+                deployment.stableVersion = spec.version
+                deployment.candidateVersion = nil
+                action = .deploy
+            case .canary, .shadow:
+                guard spec.version != deployment.stableVersion else {
+                    throw StoreError.badDeployment("\(spec.model):\(spec.version) is already the stable version of '\(spec.name)'; a \(spec.mode.rawValue) needs another version")
+                }
+                deployment.candidateVersion = spec.version
+                action = spec.mode == .canary ? .canary : .shadow
+            }
+            deployment.mode = spec.mode
+            deployment.canaryPercent = spec.mode == .canary ? spec.canaryPercent : 0
+            deployment.stickyHeader = spec.mode == .canary ? spec.stickyHeader : nil
+            deployment.maxErrorRate = spec.maxErrorRate
+            deployment.maxP99Ms = spec.maxP99Ms
+            deployment.minRequests = spec.minRequests
+            try Self.save(&deployment, at: now, by: by, db)
+            try Self.record(action, deployment, at: now, by: by, reason: nil, db)
+            return deployment
+        }
+    }
+
+    public func promote(deployment name: String, by: String) throws -> DeploymentRecord {
+        try pool.write { db in
+            guard var deployment = try DeploymentRecord.fetchOne(db, key: name) else { throw StoreError.deploymentNotFound(name) }
+            guard let candidate = deployment.candidateVersion else {
+                throw StoreError.badDeployment("deployment '\(name)' has no candidate to promote; it serves \(deployment.model):\(deployment.stableVersion) alone (start one with `mlp deploy \(deployment.model):VERSION --name \(name) --canary PCT`)")
+            }
+            let now = Date().timeIntervalSince1970
+            deployment.previousStableVersion = deployment.stableVersion
+            deployment.stableVersion = candidate
+            Self.dropCandidate(&deployment)
+            try Self.save(&deployment, at: now, by: by, db)
+            try Self.record(.promote, deployment, at: now, by: by, reason: nil, db)
+            return deployment
+        }
+    }
+
+    public func rollback(deployment name: String, by: String, reason: String?) throws -> DeploymentRecord {
+        try pool.write { db in
+            guard var deployment = try DeploymentRecord.fetchOne(db, key: name) else { throw StoreError.deploymentNotFound(name) }
+            let now = Date().timeIntervalSince1970
+            if deployment.candidateVersion != nil {
+                Self.dropCandidate(&deployment)
+            } else if let previous = deployment.previousStableVersion {
+                deployment.stableVersion = previous
+                deployment.previousStableVersion = nil
+            } else {
+                throw StoreError.badDeployment("deployment '\(name)' has nothing to roll back to: no candidate, and \(deployment.model):\(deployment.stableVersion) is the only version it has served")
+            }
+            try Self.save(&deployment, at: now, by: by, db)
+            try Self.record(.rollback, deployment, at: now, by: by, reason: reason, db)
+            return deployment
+        }
+    }
+
+    public func autoRollback(deployment name: String, generation: Int64, by: String, reason: String) throws -> DeploymentRecord? {
+        try pool.write { db in
+            guard var deployment = try DeploymentRecord.fetchOne(db, key: name) else { throw StoreError.deploymentNotFound(name) }
+            guard deployment.generation == generation, deployment.candidateVersion != nil else { return nil }
+            let now = Date().timeIntervalSince1970
+            Self.dropCandidate(&deployment)
+            try Self.save(&deployment, at: now, by: by, db)
+            try Self.record(.autoRollback, deployment, at: now, by: by, reason: reason, db)
+            return deployment
+        }
+    }
+
+    public func deploymentEvents(name: String) throws -> [DeploymentEventRecord] {
+        try pool.read { db in try DeploymentEventRecord.filter(Column("name") == name).order(Column("id")).fetchAll(db) }
+    }
+
+    public func recordRequestLog(_ log: RequestLogRecord, artifact: ArtifactRecord) throws -> RequestLogRecord {
+        guard log.digest == artifact.digest else {
+            throw StoreError.badDeployment("request log of '\(log.deployment)' names artifact \(log.digest.prefix(16)) but stores \(artifact.digest.prefix(16))")
+        }
+        return try pool.write { db in
+            try artifact.insert(db, onConflict: .ignore)
+            var log = log
+            try log.insert(db)
+            return log
+        }
+    }
+
+    public func requestLogs(deployment: String) throws -> [RequestLogRecord] {
+        try pool.read { db in try RequestLogRecord.filter(Column("deployment") == deployment).order(Column("id")).fetchAll(db) }
+    }
+
+    private static func dropCandidate(_ deployment: inout DeploymentRecord) {
+        deployment.candidateVersion = nil
+        deployment.mode = .direct
+        deployment.canaryPercent = 0
+        deployment.stickyHeader = nil
+    }
+
+    private static func save(_ deployment: inout DeploymentRecord, at now: Double, by: String, _ db: Database) throws {
+        deployment.generation += 1
+        deployment.updatedAt = now
+        deployment.updatedBy = by
+        try deployment.update(db)
+    }
+
+    private static func record(_ action: DeploymentEventRecord.Action, _ deployment: DeploymentRecord, at now: Double, by: String,
+                               reason: String?, _ db: Database) throws {
+        var event = DeploymentEventRecord(name: deployment.name, action: action, stableVersion: deployment.stableVersion,
+                                          candidateVersion: deployment.candidateVersion, generation: deployment.generation,
+                                          at: now, by: by, reason: reason)
+        try event.insert(db)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import MLPCore
+@testable import MLPStore
+
+@Suite struct DeploymentStoreTests {
+    let store: SQLiteStore
+    let path: String
+
+    init() throws {
+        path = try temporaryFolder("deployments") + "/mlp.sqlite"
+        store = try SQLiteStore(path: path)
+        try store.commit(StateChange(artifacts: ["a", "b", "c"].map { ArtifactRecord(digest: String(repeating: $0, count: 64), type: .model, size: 1, createdAt: 1) }))
+        for digest in ["a", "b", "c"] {
+            let version = ModelVersionRecord(name: "churn", digest: String(repeating: digest, count: 64), type: .model, runID: nil, stepID: nil,
+                                             createdAt: 1, createdBy: "ana", card: "{}")
+            _ = try store.commit(StateChange(registration: ModelRegistration(version: version, aliases: [])))
+        }
+    }
+
+    func spec(_ version: Int, _ mode: DeploymentMode = .direct, percent: Double = 0, sticky: String? = nil) -> DeploymentSpec {
+        DeploymentSpec(name: "churn-api", model: "churn", version: version, mode: mode, canaryPercent: percent, stickyHeader: sticky, maxErrorRate: 0.05, minRequests: 20)
+    }
+
+    @Test func aCanaryIsPromotedAndEveryChangeIsKeptWithItsGeneration() throws {
+        let first = try store.deploy(spec(1), by: "ana")
+        #expect(first.stableVersion == 1 && first.candidateVersion == nil && first.mode == .direct && first.generation == 1)
+        let canary = try store.deploy(spec(2, .canary, percent: 10, sticky: "x-user"), by: "ana")
+        #expect(canary.stableVersion == 1 && canary.candidateVersion == 2 && canary.mode == .canary && canary.canaryPercent == 10)
+        #expect(canary.stickyHeader == "x-user" && canary.generation == 2 && canary.maxErrorRate == 0.05 && canary.minRequests == 20)
+        let promoted = try store.promote(deployment: "churn-api", by: "bo")
+        #expect(promoted.stableVersion == 2 && promoted.candidateVersion == nil && promoted.previousStableVersion == 1)
+        #expect(promoted.mode == .direct && promoted.canaryPercent == 0 && promoted.stickyHeader == nil && promoted.generation == 3)
+        let back = try store.rollback(deployment: "churn-api", by: "bo", reason: "latency")
+        #expect(back.stableVersion == 1 && back.previousStableVersion == nil && back.generation == 4)
+        let events = try store.deploymentEvents(name: "churn-api")
+        #expect(events.map { "\($0.action.rawValue) \($0.stableVersion)/\($0.candidateVersion.map(String.init) ?? "-") g\($0.generation)" }
+                == ["deploy 1/- g1", "canary 1/2 g2", "promote 2/- g3", "rollback 1/- g4"])
+        #expect(events.last?.reason == "latency" && events.last?.by == "bo")
+        #expect(try store.deployments().map(\.name) == ["churn-api"])
+    }
+
+    @Test func rollbackDropsACandidateBeforeTouchingTheStableVersion() throws {
+        try store.deploy(spec(1), by: "ana")
+        try store.deploy(spec(2), by: "ana")
+        try store.deploy(spec(3, .shadow), by: "ana")
+        let dropped = try store.rollback(deployment: "churn-api", by: "ana", reason: nil)
+        #expect(dropped.stableVersion == 2 && dropped.candidateVersion == nil && dropped.mode == .direct)
+        let restored = try store.rollback(deployment: "churn-api", by: "ana", reason: nil)
+        #expect(restored.stableVersion == 1)
+        let nothing = try #require(throws: StoreError.self) { try store.rollback(deployment: "churn-api", by: "ana", reason: nil) }
+        #expect(nothing.description.contains("nothing to roll back"))
+    }
+
+    @Test func anAutomaticRollbackOfAnOldGenerationChangesNothing() throws {
+        try store.deploy(spec(1), by: "ana")
+        let canary = try store.deploy(spec(2, .canary, percent: 50), by: "ana")
+        let newer = try store.deploy(spec(3, .canary, percent: 50), by: "ana")
+        #expect(try store.autoRollback(deployment: "churn-api", generation: canary.generation, by: "mlp serve", reason: "errors") == nil)
+        #expect(try store.deployment(name: "churn-api")?.candidateVersion == 3)
+        let rolled = try #require(try store.autoRollback(deployment: "churn-api", generation: newer.generation, by: "mlp serve", reason: "error rate 0.3 > 0.05"))
+        #expect(rolled.candidateVersion == nil && rolled.stableVersion == 1)
+        #expect(try store.deploymentEvents(name: "churn-api").last?.action == .autoRollback)
+    }
+
+    @Test func badDeploymentsAreRefusedWithAReasonAndChangeNothing() throws {
+        #expect(throws: StoreError.self) { try store.deploy(spec(2, .canary, percent: 10), by: "ana") }
+        try store.deploy(spec(1), by: "ana")
+        let cases: [(DeploymentSpec, String)] = [
+            (spec(2, .canary, percent: 0), "more than 0"),
+            (spec(2, .canary, percent: 150), "at most 100"),
+            (spec(1, .canary, percent: 10), "already the stable version"),
+            (spec(2, .shadow, sticky: "x-user"), "sticky header only applies to a canary"),
+            (DeploymentSpec(name: "churn-api", model: "other", version: 1), "no registered model"),
+            (DeploymentSpec(name: "bad/name", model: "churn", version: 1), "must be letters"),
+            (spec(9), "churn:9"),
+            (spec(1), "already serves"),
+        ]
+        for (bad, message) in cases {
+            let error = try #require(throws: StoreError.self) { try store.deploy(bad, by: "ana") }
+            #expect(error.description.contains(message), "\(error.description)")
+        }
+        #expect(throws: StoreError.self) { try store.promote(deployment: "churn-api", by: "ana") }
+        #expect(throws: StoreError.self) { try store.promote(deployment: "nope", by: "ana") }
+        let after = try #require(try store.deployment(name: "churn-api"))
+        #expect(after.generation == 1 && after.stableVersion == 1)
+        #expect(try store.deploymentEvents(name: "churn-api").count == 1)
+    }
+
+    @Test func deploymentsSurviveReopeningTheStore() throws {
+        try store.deploy(spec(1), by: "ana")
+        try store.deploy(spec(2, .canary, percent: 25, sticky: "x-user"), by: "ana")
+        let reopened = try SQLiteStore(path: path)
+        let deployment = try #require(try reopened.deployment(name: "churn-api"))
+        #expect(deployment.candidateVersion == 2 && deployment.canaryPercent == 25 && deployment.stickyHeader == "x-user" && deployment.generation == 2)
+    }
+
+    @Test func requestLogSegmentsAreStoredWithTheirArtifact() throws {
+        let digest = String(repeating: "d", count: 64)
+        let artifact = ArtifactRecord(digest: digest, type: .dataset, size: 100, createdAt: 5)
+        let log = try store.recordRequestLog(RequestLogRecord(deployment: "churn-api", digest: digest, rows: 12, firstAt: 1, lastAt: 4, createdAt: 5), artifact: artifact)
+        #expect(log.id != nil)
+        #expect(try store.requestLogs(deployment: "churn-api").map(\.rows) == [12])
+        #expect(try store.findArtifact(digest).type == .dataset)
+        #expect(try store.requestLogs(deployment: "other").isEmpty)
+    }
+}
