@@ -179,6 +179,11 @@ public protocol MetadataStore: AnyObject, Sendable {
     @discardableResult func recordRequestLog(_ log: RequestLogRecord, artifact: ArtifactRecord) throws -> RequestLogRecord
     /// A deployment's request-log segments, oldest first.
     func requestLogs(deployment: String) throws -> [RequestLogRecord]
+    /// Drops a deployment's oldest request-log segments until the rest hold at most `keepingBytes`
+    /// (the newest segment is always kept), in one transaction. Returns the digests of dropped
+    /// segments that nothing else refers to (no lineage edge, model version or other log), whose
+    /// artifact rows were deleted too: the caller removes their files.
+    func pruneRequestLogs(deployment: String, keepingBytes: Int64) throws -> [String]
 
     /// `PRAGMA integrity_check`: ["ok"] when the database is sound.
     func integrityCheck() throws -> [String]

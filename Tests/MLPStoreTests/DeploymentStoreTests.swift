@@ -105,3 +105,28 @@ import MLPCore
         #expect(try store.requestLogs(deployment: "other").isEmpty)
     }
 }
+
+@Suite struct RequestLogPruningTests {
+    @Test func theOldestSegmentsGoFirstAndSharedArtifactsStay() throws {
+        let store = try SQLiteStore(path: try temporaryFolder("prune") + "/mlp.sqlite")
+        func segment(_ letter: Character, size: Int64) throws {
+            let digest = String(repeating: letter, count: 64)
+            try store.recordRequestLog(RequestLogRecord(deployment: "api", digest: digest, rows: 1, firstAt: 1, lastAt: 2, createdAt: 3),
+                                       artifact: ArtifactRecord(digest: digest, type: .dataset, size: size, createdAt: 3))
+        }
+        try segment("1", size: 100)
+        try segment("2", size: 100)
+        try segment("3", size: 100)
+        try segment("4", size: 100)
+        // Segment 2's bytes are also a registered model's: its row goes, its artifact stays.
+        let version = ModelVersionRecord(name: "m", digest: String(repeating: "2", count: 64), type: .dataset, runID: nil, stepID: nil, createdAt: 1, createdBy: "t", card: "{}")
+        _ = try store.commit(StateChange(registration: ModelRegistration(version: version, aliases: [])))
+        let removed = try store.pruneRequestLogs(deployment: "api", keepingBytes: 250)
+        #expect(removed == [String(repeating: "1", count: 64)])
+        #expect(try store.requestLogs(deployment: "api").map { $0.digest.prefix(1) } == ["3", "4"])
+        #expect(throws: StoreError.self) { try store.findArtifact(String(repeating: "1", count: 64)) }
+        #expect(try store.findArtifact(String(repeating: "2", count: 64)).size == 100)
+        #expect(try store.pruneRequestLogs(deployment: "api", keepingBytes: 0) == [String(repeating: "3", count: 64)], "the newest segment is always kept")
+        #expect(try store.requestLogs(deployment: "api").count == 1)
+    }
+}

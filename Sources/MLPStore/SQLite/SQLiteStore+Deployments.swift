@@ -126,6 +126,40 @@ extension SQLiteStore {
         try pool.read { db in try RequestLogRecord.filter(Column("deployment") == deployment).order(Column("id")).fetchAll(db) }
     }
 
+    public func pruneRequestLogs(deployment: String, keepingBytes: Int64) throws -> [String] {
+        try pool.write { db in
+            let segments = try Row.fetchAll(db, sql: """
+                SELECT l.id, l.digest, a.size FROM request_logs l JOIN artifacts a ON a.digest = l.digest
+                WHERE l.deployment = ? ORDER BY l.id DESC
+                """, arguments: [deployment])
+            var kept: Int64 = 0
+            var dropped: [(id: Int64, digest: String)] = []
+            for (position, row) in segments.enumerated() {
+                let size: Int64 = row["size"]
+                if position == 0 || kept + size <= keepingBytes, dropped.isEmpty {
+                    kept += size
+                } else {
+                    dropped.append((row["id"], row["digest"]))
+                }
+            }
+            var unreferenced: [String] = []
+            for segment in dropped {
+                try db.execute(sql: "DELETE FROM request_logs WHERE id = ?", arguments: [segment.id])
+            }
+            for digest in Set(dropped.map(\.digest)).sorted() {
+                let references = try Int.fetchOne(db, sql: """
+                    SELECT (SELECT COUNT(*) FROM request_logs WHERE digest = ?1) + (SELECT COUNT(*) FROM lineage WHERE digest = ?1)
+                         + (SELECT COUNT(*) FROM model_versions WHERE digest = ?1)
+                    """, arguments: [digest]) ?? 1
+                if references == 0 {
+                    try db.execute(sql: "DELETE FROM artifacts WHERE digest = ?", arguments: [digest])
+                    unreferenced.append(digest)
+                }
+            }
+            return unreferenced
+        }
+    }
+
     private static func dropCandidate(_ deployment: inout DeploymentRecord) {
         deployment.candidateVersion = nil
         deployment.mode = .direct
