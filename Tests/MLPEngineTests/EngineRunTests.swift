@@ -43,6 +43,20 @@ struct Sandbox {
 }
 
 @Suite struct EngineRunTests {
+    @Test func aStepAfterAnInProcessStepRuns() async throws {
+        // The in-process step settles inside the driver's launch; its dependent must still be started.
+        let sandbox = try Sandbox("""
+            name: chain
+            steps:
+              first: {uses: noop}
+              second: {uses: noop, needs: [first]}
+              third: {uses: shell, needs: [second], with: {run: "true"}}
+            """)
+        let (run, steps) = try await sandbox.run()
+        #expect(run.status == .succeeded, "\(run.error ?? "")")
+        #expect(steps.values.allSatisfy { $0.status.isDone } && steps["third"]?.status == .succeeded, "\(steps.mapValues(\.status))")
+    }
+
     @Test func aFanOutOverAThousandItemsRunsEveryItemAndCollectsTheirOutputs() async throws {
         let sandbox = try Sandbox("""
             name: fan

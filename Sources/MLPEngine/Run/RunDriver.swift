@@ -197,10 +197,12 @@ final class RunDriver {
     /// and their state changes committed in one transaction before the driver counts them as
     /// finished (group commit: a 10,000-item fan-out of `noop` is ~20 transactions, not 10,000;
     /// a crash before the commit leaves those items pending, and `mlp resume` runs them).
-    /// Returns whether in-process work is left in the queue.
+    /// Returns whether the caller should look again before waiting: in-process work is left in the
+    /// queue, or units settled here may have made other steps ready.
     @discardableResult
     func launch(into group: inout ThrowingTaskGroup<Event, Error>, inlineBudget: Int = 512) throws -> Bool {
         var inlineLeft = inlineBudget
+        var failedToStart = false
         var inlineJobs: [UnitJob] = []
         func flush() throws {
             guard !inlineJobs.isEmpty else { return }
@@ -241,10 +243,13 @@ final class RunDriver {
                 _ = try? store.commit(StateChange(steps: [record]))
                 observer?.handle(.stepFinished(record))
                 try? absorb(UnitResult(record: record, outputs: [:]))
+                failedToStart = true
             }
         }
+        // Units settled here may have made other steps ready (a step after a `register`): the
+        // caller must advance again before deciding the run is over.
         try flush()
-        return false
+        return inlineLeft < inlineBudget || failedToStart
     }
 
     func resolver(for state: StepState, index: Int?) -> ValueResolver {
