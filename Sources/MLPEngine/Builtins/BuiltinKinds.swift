@@ -8,6 +8,10 @@ public enum BuiltinKind: String, CaseIterable, Sendable {
     case approval
     /// Records a model artifact as a new version in the model registry.
     case register
+    /// Starts a canary of a registered model version behind a deployment (`mlp serve` follows it).
+    case deployCanary = "deploy/canary"
+    /// Starts a shadow of a registered model version behind a deployment.
+    case deployShadow = "deploy/shadow"
 
     public var descriptor: StepKindDescriptor {
         switch self {
@@ -35,8 +39,30 @@ public enum BuiltinKind: String, CaseIterable, Sendable {
                     .init("card", [.json], summary: "more model-card fields (feature schema, preprocessing, notes)"),
                 ],
                 outputs: ["version": .int, "reference": .string])
+        case .deployCanary, .deployShadow:
+            let canary = self == .deployCanary
+            var inputs: [StepKindDescriptor.Input] = [
+                .init("model", [.string], required: true, summary: "the registered model version: NAME:VERSION (a register step's `reference`), NAME@ALIAS or NAME"),
+                .init("name", [.string], required: true, summary: "the deployment's name (what clients address); its first version goes live directly"),
+                .init("max_error_rate", [.float], summary: "roll the candidate back when its error fraction exceeds this (0-1)"),
+                .init("max_p99_ms", [.float], summary: "roll the candidate back when its p99 latency exceeds this many milliseconds"),
+                .init("min_requests", [.int], summary: "candidate requests before the thresholds are judged (default 50)"),
+            ]
+            if canary {
+                inputs.insert(.init("traffic", [.float], required: true, summary: "the share of requests the candidate takes, in percent (more than 0, at most 100)"), at: 2)
+                inputs.insert(.init("sticky_header", [.string], summary: "a request header whose value keeps a caller on one side"), at: 3)
+            }
+            return StepKindDescriptor(
+                uses: rawValue, version: "1",
+                summary: canary ? "sends a share of a deployment's traffic to a registered model version (a canary)"
+                    : "mirrors a deployment's traffic to a registered model version whose answers are only recorded (a shadow)",
+                inputs: inputs,
+                outputs: ["deployment": .string, "mode": .string, "stable": .string, "candidate": .string, "generation": .int])
         }
     }
+
+    /// Whether the step changes a deployment (a side effect, never cached).
+    public var deploys: Bool { self == .deployCanary || self == .deployShadow }
 
     /// Whether an execution may be reused from the cache (a gate decides each run; a registration is a side effect).
     public var isCacheable: Bool { self == .noop }

@@ -102,7 +102,10 @@ struct StepRunner: Sendable {
     }
 
     /// Whether a unit runs inside mlp, synchronously, without an executor.
-    static func isInProcess(_ uses: String) -> Bool { BuiltinKind(uses: uses) == .noop || BuiltinKind(uses: uses) == .register }
+    static func isInProcess(_ uses: String) -> Bool {
+        guard let kind = BuiltinKind(uses: uses) else { return false }
+        return kind == .noop || kind == .register || kind.deploys
+    }
 
     /// A unit's record with its cache key computed, and whether an earlier execution with that key
     /// may stand in for it.
@@ -187,10 +190,14 @@ struct StepRunner: Sendable {
         do {
             if keyed.mayReuse, let cached = try reuse(keyed, job: job, found: try lookUp(step.cacheKey!)) { return .settled(cached) }
             var outputs: [String: PortValue] = [:]
-            let registers = BuiltinKind(uses: job.spec.uses) == .register
-            if registers {
+            let kind = BuiltinKind(uses: job.spec.uses)
+            // A registration or a deployment writes the store itself, so it commits alone.
+            let writesStore = kind == .register || kind?.deploys == true
+            if kind == .register {
                 let version = try register(job)
                 outputs = ["version": .int(version.version), "reference": .string(version.reference)]
+            } else if let kind, kind.deploys {
+                outputs = try deploy(job, kind: kind)
             }
             step.status = .succeeded
             step.attempts = job.priorAttempts + 1
@@ -200,7 +207,7 @@ struct StepRunner: Sendable {
             step.outputs = Self.encode(outputs)
             let unit = SettledUnit(change: StateChange(steps: [step], lineage: lineage(step: step, config: job.config, outputs: outputs)),
                                    result: UnitResult(record: step, outputs: outputs))
-            return registers ? .committed(commit(unit)) : .settled(unit)
+            return writesStore ? .committed(commit(unit)) : .settled(unit)
         } catch {
             return .committed(commitFailure(step, error))
         }
