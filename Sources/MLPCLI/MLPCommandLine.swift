@@ -15,7 +15,7 @@ public struct MLPCommandLine: AsyncParsableCommand {
             Approvals.self, Approve.self, Reject.self, Resume.self, Cancel.self, Artifacts.self, Lineage.self,
             Metrics.self, Compare.self, Plot.self, Models.self, Tui.self,
             Embed.self, Quantize.self,
-            Serve.self,
+            Serve.self, Deploy.self, Promote.self, Rollback.self, Deployments.self,
         ]
     )
 

@@ -50,6 +50,14 @@ enum Format {
         return duration((end ?? Date().timeIntervalSince1970) - start)
     }
 
+    /// `50`, `12.5`: a number without a trailing `.0`.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(format: "%g", value)
+    }
+
+    /// `10%`, `12.5%` for a value given in percent.
+    static func percent(_ value: Double) -> String { number(value) + "%" }
+
     /// `1.2 KB` style sizes.
     static func size(_ bytes: Int64) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]

@@ -86,7 +86,7 @@ extension SQLiteStore {
                 deployment.stableVersion = previous
                 deployment.previousStableVersion = nil
             } else {
-                throw StoreError.badDeployment("deployment '\(name)' has nothing to roll back to: no candidate, and \(deployment.model):\(deployment.stableVersion) is the only version it has served")
+                throw StoreError.badDeployment("deployment '\(name)' has nothing to roll back: no candidate, and no earlier stable version to return to (it serves \(deployment.model):\(deployment.stableVersion))")
             }
             try Self.save(&deployment, at: now, by: by, db)
             try Self.record(.rollback, deployment, at: now, by: by, reason: reason, db)
