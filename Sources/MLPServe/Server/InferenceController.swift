@@ -56,7 +56,7 @@ struct InferenceController<Context: RequestContext> {
             let body = try await collectBody(request)
             let inference = try decode(body)
             let answer = try await endpoint.infer(inference)
-            let response = try JSONAnswer.encode(answer)
+            let response = try JSONAnswer.inference(answer)
             metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? endpoint.version, seconds: seconds(), errorStatus: nil)
             return response
         } catch {
@@ -76,6 +76,11 @@ struct InferenceController<Context: RequestContext> {
     private func decode(_ body: ByteBuffer) throws -> InferenceRequest {
         guard body.readableBytes > 0 else {
             throw ServeError.badRequest("the request body is empty; send a JSON object {\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}")
+        }
+        // The fast reader takes the common well-formed body; anything else (and every error) goes
+        // through JSONDecoder, which words the message.
+        if let request = body.readableBytesView.withContiguousStorageIfAvailable({ InferenceRequestParser.parse(UnsafeRawBufferPointer($0)) }) ?? nil {
+            return request
         }
         do {
             return try JSONDecoder().decode(InferenceRequest.self, from: Data(body.readableBytesView))

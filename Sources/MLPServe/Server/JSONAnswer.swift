@@ -13,6 +13,13 @@ enum JSONAnswer {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// An infer call's answer, written by ``InferenceResponse/jsonBytes()`` (JSONEncoder only for
+    /// the numbers JSON cannot carry, so the error says which).
+    static func inference(_ answer: InferenceResponse) throws -> Response {
+        guard let bytes = answer.jsonBytes() else { return try encode(answer) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     /// `{"error": message}` with `status`.
     static func error(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Response {
         let bytes = (try? JSONEncoder().encode(ErrorBody(error: message))) ?? Data(#"{"error": "unencodable error message"}"#.utf8)
