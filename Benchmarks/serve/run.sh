@@ -7,7 +7,7 @@
 # before and after (the machine may be shared).
 #
 # Usage: make bench-serve      (or MLP=.build/release/mlp bash Benchmarks/serve/run.sh)
-#   DURATION=10 CONNECTIONS="1 2 4 8 16 32 64" WORKERS=2 MAX_BATCH=32 BATCH_DELAY_MS=0
+#   DURATION=10 CONNECTIONS="1 2 4 8 16 32 64" WORKERS=2 MAX_BATCH=32 BATCH_DELAY_MS=0 ROUTING_REPS=3 ROUTING_CONNECTIONS=4
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -89,6 +89,52 @@ for name in mlp baseline; do
     fi
   done
 done
-echo "load after: $(uptime)"
 echo "requests/s at p99 < 10 ms: mlp serve ${best[mlp]}, FastAPI + ONNX Runtime (${WORKERS} uvicorn workers) ${best[baseline]}"
 python3 -c 'import sys; a, b = map(float, sys.argv[1:3]); print(f"ratio: {a / b:.2f}x" if b else "ratio: baseline never met p99 < 10 ms")' "${best[mlp]}" "${best[baseline]}"
+
+# The cost of routing: the same model behind a deployment, served directly (one version), as a 50%
+# canary (version 2 is the same pipeline run with another L2 penalty: the same 30-feature logistic
+# model, so both sides do the same work) and as a shadow (every request runs on both versions; the caller gets
+# the stable one's answer). Each mode is measured ROUTING_REPS times at ROUTING_CONNECTIONS, the
+# modes interleaved, against `--model` serving in the same rounds; medians are reported.
+kill "${pids[0]}" 2>/dev/null || true
+wait "${pids[0]}" 2>/dev/null || true
+(cd "$work/bc" && "$MLP" run --param l2=1.0 >/dev/null && "$MLP" deploy breast-cancer-logreg:1 --name bc >/dev/null)
+route_port="$(free_port)"
+serve_mode() {   # $1: model | direct | canary | shadow
+  case "$1" in
+    direct) (cd "$work/bc" && "$MLP" rollback bc >/dev/null 2>&1 || true) ;;
+    canary) (cd "$work/bc" && "$MLP" deploy breast-cancer-logreg:2 --name bc --canary 50 >/dev/null) ;;
+    shadow) (cd "$work/bc" && "$MLP" deploy breast-cancer-logreg:2 --name bc --shadow >/dev/null) ;;
+  esac
+  if [ "$1" = model ]; then
+    (cd "$work/bc" && exec "$MLP" serve --port "$route_port" --model "bc=$model" --max-batch "$MAX_BATCH" --batch-delay-ms "$BATCH_DELAY_MS") >"$work/route.log" 2>&1 &
+  else
+    (cd "$work/bc" && exec "$MLP" serve --port "$route_port" --deployment bc --max-batch "$MAX_BATCH" --batch-delay-ms "$BATCH_DELAY_MS") >"$work/route.log" 2>&1 &
+  fi
+  route_pid=$!
+  for _ in $(seq 200); do answer "$route_port" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+ROUTING_REPS="${ROUTING_REPS:-3}"
+ROUTING_CONNECTIONS="${ROUTING_CONNECTIONS:-4}"
+declare -A samples
+for rep in $(seq "$ROUTING_REPS"); do
+  for mode in model direct canary shadow; do
+    serve_mode "$mode"
+    BODY_FILE="$work/body.json" INFER_PATH=/v2/models/bc/infer wrk -t1 -c2 -d1s -s "$here/post.lua" "http://127.0.0.1:$route_port" >/dev/null
+    out="$(BODY_FILE="$work/body.json" INFER_PATH=/v2/models/bc/infer wrk -t2 -c"$ROUTING_CONNECTIONS" -d"${DURATION}s" --latency -s "$here/post.lua" "http://127.0.0.1:$route_port")"
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ' || true)"
+    printf 'routing  round %s  %-7s %9s req/s  p99 %8s  %s\n' "$rep" "$mode" "$rps" "$(awk '$1 == "99%" {print $2}' <<<"$out")" "$errors"
+    samples[$mode]="${samples[$mode]:-} $rps"
+    kill "$route_pid"; wait "$route_pid" 2>/dev/null || true
+  done
+done
+python3 - "${samples[model]}" "${samples[direct]}" "${samples[canary]}" "${samples[shadow]}" <<'PY'
+import statistics, sys
+names = ["--model", "deployment, one version", "deployment, 50% canary", "deployment, shadow"]
+medians = [statistics.median(float(x) for x in arg.split()) for arg in sys.argv[1:5]]
+for name, median in zip(names, medians):
+    print(f"routing median: {name:26s} {median:9.1f} req/s  ({(1 - median / medians[0]) * 100:+.1f}% throughput loss vs --model)")
+PY
+echo "load after: $(uptime)"
