@@ -203,7 +203,7 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
         if routed { state.stableRouted.increment() }
         do {
             let answer = try await state.plan.stable.infer(request)
-            return RoutedAnswer(version: answer.modelVersion ?? state.stableVersion, result: .success(renamed(answer)))
+            return RoutedAnswer(version: answer.modelVersion ?? state.stableVersion, result: .success(renamed(answer, version: state.stableVersion)))
         } catch {
             return RoutedAnswer(version: state.stableVersion, result: .failure(error))
         }
@@ -216,7 +216,7 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
         do {
             let answer = try await candidate.infer(request)
             record(state, failed: false, seconds: Self.seconds(since: started))
-            return RoutedAnswer(version: answer.modelVersion ?? version, result: .success(renamed(answer)))
+            return RoutedAnswer(version: answer.modelVersion ?? version, result: .success(renamed(answer, version: version)))
         } catch {
             candidateError = error
         }
@@ -235,9 +235,11 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
         return fallback
     }
 
-    private func renamed(_ answer: InferenceResponse) -> InferenceResponse {
+    /// The answer under the deployment's name, naming the version that gave it.
+    private func renamed(_ answer: InferenceResponse, version: String) -> InferenceResponse {
         var answer = answer
         answer.modelName = name
+        if answer.modelVersion == nil { answer.modelVersion = version }
         return answer
     }
 

@@ -50,4 +50,21 @@ public struct ShadowComparison: Sendable {
     public let outcome: ShadowOutcome
     /// Where the answers differ, as a sentence; nil when they agree.
     public let difference: String?
+
+    /// A comparison from its parts.
+    public init(deployment: String, generation: Int64, stableVersion: String, candidateVersion: String, request: InferenceRequest,
+                stable: ShadowAnswer, candidate: ShadowAnswer, stableSeconds: Double, candidateSeconds: Double,
+                outcome: ShadowOutcome, difference: String?) {
+        self.deployment = deployment
+        self.generation = generation
+        self.stableVersion = stableVersion
+        self.candidateVersion = candidateVersion
+        self.request = request
+        self.stable = stable
+        self.candidate = candidate
+        self.stableSeconds = stableSeconds
+        self.candidateSeconds = candidateSeconds
+        self.outcome = outcome
+        self.difference = difference
+    }
 }
