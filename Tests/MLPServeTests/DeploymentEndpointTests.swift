@@ -242,6 +242,7 @@ import Testing
                         } catch {
                             failed += 1
                         }
+                        await Task.yield()   // the in-test versions never suspend; real ones do
                     }
                     return (answered, failed)
                 }
@@ -251,7 +252,7 @@ import Testing
             return (answered, failed)
         }
         while swaps.values.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(failed == 0 && answered > 1_000 && swaps.values[0] > 50, "\(answered) answered, \(failed) failed, \(swaps.values[0]) swaps")
+        #expect(failed == 0 && answered > 500 && swaps.values[0] > 50, "\(answered) answered, \(failed) failed, \(swaps.values[0]) swaps")
         try await waitForShadows(deployment)
     }
 
