@@ -218,24 +218,25 @@ import Testing
             RoutePlan(stable: versions[2], candidate: versions[0], mode: .canary(percent: 90, stickyHeader: "X-User"), generation: 4),
         ]
         let deployment = DeploymentEndpoint(name: "churn", plan: plans[0], metrics: ServeMetrics(), maxShadowCallsInFlight: 8)
-        let deadline = ContinuousClock.now + .seconds(1)
-        // The swaps come from a thread of their own, as the store watcher's would, so the callers
-        // busy on the task pool cannot hold them up.
-        let swaps = Collected<Int>()
+        // The swaps come from a thread of their own, as the store watcher's would. Each caller
+        // sends at least 100 requests and keeps going until 300 swaps have happened, so the two
+        // overlap however the machine schedules them.
+        let swapsDone = Collected<Int>(), callersDone = Collected<Bool>()
         Thread.detachNewThread {
             var count = 0
-            while ContinuousClock.now < deadline {
+            while callersDone.values.isEmpty {
                 deployment.apply(plans[count % plans.count])
                 count += 1
+                if count == 300 { swapsDone.append(count) }
                 usleep(200)
             }
-            swaps.append(count)
+            swapsDone.append(count)
         }
         let (answered, failed) = await withTaskGroup(of: (Int, Int).self) { group -> (Int, Int) in
             for caller in 0..<64 {
                 group.addTask {
                     var answered = 0, failed = 0
-                    while ContinuousClock.now < deadline {
+                    while answered + failed < 100 || swapsDone.values.isEmpty {
                         do {
                             let answer = try await deployment.infer(scalarRequest(Double(answered)), routingKey: "user-\(caller)")
                             if answer.modelName == "churn", answer.outputs[0].data == .numbers([Double(answered)]) { answered += 1 } else { failed += 1 }
@@ -251,8 +252,9 @@ import Testing
             for await (a, f) in group { answered += a; failed += f }
             return (answered, failed)
         }
-        while swaps.values.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(failed == 0 && answered > 500 && swaps.values[0] > 50, "\(answered) answered, \(failed) failed, \(swaps.values[0]) swaps")
+        callersDone.append(true)
+        while swapsDone.values.count < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(failed == 0 && answered >= 6_400, "\(answered) answered, \(failed) failed, \(swapsDone.values[1]) swaps")
         try await waitForShadows(deployment)
     }
 
@@ -300,9 +302,15 @@ import Testing
         #expect(throws: DeploymentPlanError("the canary's traffic is 120.0 %; give 0...100")) {
             try RoutePlan(stable: stable, candidate: stable, mode: .canary(percent: 120, stickyHeader: nil)).validated()
         }
-        #expect(throws: DeploymentPlanError("the rollback needs 500 requests before judging, but its window holds 200; give 1...200")) {
-            try RollbackPolicy(maxErrorRate: 0.1, minRequests: 500).validated()
+        #expect(throws: DeploymentPlanError("the rollback needs 0 requests before judging; give at least 1")) {
+            try RollbackPolicy(maxErrorRate: 0.1, minRequests: 0).validated()
         }
+        // A window smaller than the requests needed grows to them.
+        var window = CandidateWindow(policy: RollbackPolicy(maxErrorRate: 0.5, minRequests: 300, window: 200))
+        for _ in 0..<299 { window.add(failed: true, seconds: 0) }
+        #expect(window.breach == nil && window.count == 299)
+        window.add(failed: true, seconds: 0)
+        #expect(window.breach == "error rate 1.00 over the last 300 requests > 0.5")
         #expect(throws: DeploymentPlanError.self) { try RollbackPolicy(maxErrorRate: 5).validated() }
         #expect(try RollbackPolicy(maxErrorRate: 0.05).validated() == RollbackPolicy(maxErrorRate: 0.05, minRequests: 50, window: 200))
         // A canary without a candidate serves everything from stable.

@@ -49,8 +49,9 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
     /// A deployment named `name` serving `plan`, its routing recorded in `metrics`.
     ///
     /// - Parameters:
-    ///   - onAutoRollback: called (off the lock, on the request's task) when the rollback policy
-    ///     takes the candidate out; once per plan generation.
+    ///   - onAutoRollback: called (off the lock, on the task of the request that tipped the
+    ///     window) when the rollback policy takes the candidate out; once per plan generation. It
+    ///     should return quickly: start a task for slow work such as writing to the store.
     ///   - onShadow: called with both answers of every mirrored request that was not dropped.
     ///   - maxShadowCallsInFlight: the most mirrored copies running at once (at least 1).
     ///   - randomSeed: seeds the canary's random split (for reproducible tests); nil: random.

@@ -13,7 +13,8 @@ public struct RollbackPolicy: Sendable, Equatable {
     public var maxP99Seconds: Double?
     /// Judge only once the window holds at least this many candidate requests.
     public var minRequests: Int
-    /// The most recent this many candidate requests are judged.
+    /// The most recent this many candidate requests are judged (a window smaller than
+    /// ``minRequests`` grows to it).
     public var window: Int
 
     /// A policy; with neither limit set it never fires.
@@ -35,16 +36,16 @@ public struct RollbackPolicy: Sendable, Equatable {
             throw DeploymentPlanError("the rollback's maximum p99 latency is \(maxP99Seconds) s; give a positive number of seconds")
         }
         guard window >= 1 else { throw DeploymentPlanError("the rollback window is \(window) requests; give at least 1") }
-        guard (1...window).contains(minRequests) else {
-            throw DeploymentPlanError("the rollback needs \(minRequests) requests before judging, but its window holds \(window); give 1...\(window)")
+        guard minRequests >= 1 else {
+            throw DeploymentPlanError("the rollback needs \(minRequests) requests before judging; give at least 1")
         }
         return self
     }
 
-    /// The window size used (at least 1), whatever the policy says.
-    var effectiveWindow: Int { max(1, window) }
-    /// The requests needed before judging (1...window), whatever the policy says.
-    var effectiveMinRequests: Int { min(max(1, minRequests), effectiveWindow) }
+    /// The window size used: at least 1 and at least ``minRequests``.
+    var effectiveWindow: Int { max(1, window, minRequests) }
+    /// The requests needed before judging: at least 1.
+    var effectiveMinRequests: Int { max(1, minRequests) }
 }
 
 /// How a deployment splits its traffic right now: the stable version, maybe a candidate, and the
