@@ -169,6 +169,24 @@ import Testing
         #expect(picky.callCount == 5)
     }
 
+    @Test func reApplyingTheSamePlanKeepsTheWindowAndANewGenerationStartsAfresh() async throws {
+        let rollbacks = Collected<AutoRollback>()
+        let broken = ScriptedVersion(version: "2", fails: { _ in true })
+        let plan = RoutePlan(stable: ScriptedVersion(version: "1"), candidate: broken, mode: .canary(percent: 100, stickyHeader: nil),
+                             rollback: RollbackPolicy(maxErrorRate: 0.5, minRequests: 10, window: 10), generation: 1)
+        let deployment = DeploymentEndpoint(name: "churn", plan: plan, metrics: ServeMetrics(), onAutoRollback: { rollbacks.append($0) })
+        for index in 0..<6 { _ = try await deployment.infer(scalarRequest(Double(index))) }
+        var next = plan
+        next.generation = 2
+        deployment.apply(next)   // a new generation: its candidate is judged from nothing
+        for index in 0..<5 { _ = try await deployment.infer(scalarRequest(Double(index))) }
+        deployment.apply(next)   // the same plan again (a watcher polling): the window carries on
+        for index in 0..<4 { _ = try await deployment.infer(scalarRequest(Double(index))) }
+        #expect(rollbacks.values.isEmpty && broken.callCount == 15)
+        _ = try await deployment.infer(scalarRequest(0))
+        #expect(rollbacks.values.map(\.generation) == [2] && rollbacks.values.first?.requests == 10)
+    }
+
     @Test func aSlowCandidateIsRolledBackOnItsP99() async throws {
         let rollbacks = Collected<AutoRollback>()
         let slow = ScriptedVersion(version: "2", delay: .milliseconds(5))

@@ -66,3 +66,13 @@ struct CandidateWindow {
 
     private static func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 }
+
+/// A candidate's rollback window and whether the candidate was rolled back. Shared by the
+/// states of one candidate's run, so a plan re-applied unchanged keeps judging the same window;
+/// guarded by the deployment's lock.
+final class CandidateJudge: @unchecked Sendable {
+    var window: CandidateWindow
+    var rolledBack = false
+
+    init(policy: RollbackPolicy) { window = CandidateWindow(policy: policy) }
+}

@@ -72,7 +72,7 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
             outcomes[outcome] = metrics.counter(ServeMetrics.shadowRequests, [("deployment", name), ("outcome", outcome.rawValue)])
         }
         shadowOutcomes = outcomes
-        current = RouteState(plan: plan, deployment: name, metrics: metrics, window: nil)
+        current = RouteState(plan: plan, deployment: name, metrics: metrics, judge: nil)
         candidatePercent.record(current.candidateFraction * 100)
     }
 
@@ -99,7 +99,7 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
         }
         let continues = plan.generation == current.plan.generation && plan.candidate?.version == current.candidateVersion
             && plan.rollback == current.plan.rollback
-        current = RouteState(plan: plan, deployment: name, metrics: metrics, window: continues ? current.window : nil)
+        current = RouteState(plan: plan, deployment: name, metrics: metrics, judge: continues ? current.judge : nil)
         candidatePercent.record(current.candidateFraction * 100)
     }
 
@@ -309,18 +309,19 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
 
     // MARK: - Automatic rollback
 
-    /// Adds one candidate outcome to `state`'s window and, on a breach of its policy while it is
-    /// still the plan in force, switches to direct-on-stable and reports the rollback once.
+    /// Adds one candidate outcome to `state`'s window and, on a breach of its policy while that
+    /// window is still the one in force, switches to direct-on-stable and reports the rollback once.
     private func record(_ state: RouteState, failed: Bool, seconds: Double) {
-        guard state.plan.rollback != nil else { return }
+        guard let judge = state.judge else { return }
         var report: AutoRollback?
         lock.lock()
-        state.window?.add(failed: failed, seconds: seconds)
-        if !state.rolledBack, state === current, let window = state.window, let reason = window.breach, let version = state.candidateVersion {
-            state.rolledBack = true
+        judge.window.add(failed: failed, seconds: seconds)
+        if !judge.rolledBack, judge === current.judge, let reason = judge.window.breach, let version = state.candidateVersion {
+            judge.rolledBack = true
             rolledBackGenerations.insert(state.plan.generation)
+            let window = judge.window
             let fallback = RoutePlan(stable: state.plan.stable, mode: .direct, rollback: state.plan.rollback, generation: state.plan.generation)
-            current = RouteState(plan: fallback, deployment: name, metrics: metrics, window: nil)
+            current = RouteState(plan: fallback, deployment: name, metrics: metrics, judge: nil)
             candidatePercent.record(0)
             report = AutoRollback(deployment: name, candidateVersion: version, generation: state.plan.generation, reason: reason,
                                   requests: window.count, errorRate: window.errorRate, p99Seconds: window.p99Seconds)

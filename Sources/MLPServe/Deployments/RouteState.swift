@@ -17,13 +17,10 @@ final class RouteState: @unchecked Sendable {
     let stableRouted: CoreMetrics.Counter
     let candidateRouted: CoreMetrics.Counter?
     let fallbacks: CoreMetrics.Counter?
-    /// The candidate's recent outcomes (nil without a rollback policy); guarded by the
-    /// deployment's lock, as is ``rolledBack``.
-    var window: CandidateWindow?
-    /// Whether this state's candidate was already rolled back automatically.
-    var rolledBack = false
+    /// The candidate's recent outcomes (nil without a candidate or a rollback policy).
+    let judge: CandidateJudge?
 
-    init(plan: RoutePlan, deployment: String, metrics: ServeMetrics, window: CandidateWindow?) {
+    init(plan: RoutePlan, deployment: String, metrics: ServeMetrics, judge: CandidateJudge?) {
         self.plan = plan
         stableVersion = plan.stable.version
         let candidate: (any ModelEndpoint)? = plan.mode == .direct ? nil : plan.candidate
@@ -39,6 +36,6 @@ final class RouteState: @unchecked Sendable {
             candidateRouted = nil
             fallbacks = nil
         }
-        self.window = candidate == nil ? nil : window ?? plan.rollback.map(CandidateWindow.init(policy:))
+        self.judge = candidate == nil ? nil : judge ?? plan.rollback.map(CandidateJudge.init(policy:))
     }
 }
