@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "MLPTUI", dependencies: ["MLPCore", "MLPStore", "CNcurses"], exclude: ["README.md"]),
         // The Open Inference Protocol (KServe V2) server: models behind endpoints, dynamic batching, metrics.
         .target(name: "MLPServe", dependencies: [
-            "MLPModels", "MLPTrain",
+            "MLPModels", "MLPTrain", "MLPStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Metrics", package: "swift-metrics"),

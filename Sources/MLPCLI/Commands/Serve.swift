@@ -37,6 +37,12 @@ extension MLPCommandLine {
         @Option(name: .customLong("model"), help: ArgumentHelp("A model to serve, NAME=REF (repeatable).", valueName: "name=ref"))
         var models: [String] = []
 
+        @Option(name: .customLong("deployment"), help: ArgumentHelp("A deployment to serve and follow (repeatable; see mlp deploy).", valueName: "name"))
+        var deployments: [String] = []
+
+        @Option(name: .customLong("watch-ms"), help: "How often the server looks for deployment changes in the store, in milliseconds.")
+        var watchMs = 500
+
         @Option(help: "Require 'Authorization: Bearer TOKEN' on every endpoint but /v2/health/* (default: $MLP_SERVE_TOKEN, else none).")
         var token: String?
 
@@ -56,7 +62,8 @@ extension MLPCommandLine {
         var json = false
 
         func validate() throws {
-            guard !models.isEmpty else { throw ValidationError("give at least one --model NAME=REF") }
+            guard !models.isEmpty || !deployments.isEmpty else { throw ValidationError("give at least one --model NAME=REF or --deployment NAME") }
+            guard watchMs >= 10, watchMs <= 600_000 else { throw ValidationError("--watch-ms must be in 10...600000, not \(watchMs)") }
             guard (0...65535).contains(port) else { throw ValidationError("--port \(port): use 0...65535") }
             guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1, not \(maxBatch)") }
             guard batchDelayMs >= 0, batchDelayMs <= 10_000 else { throw ValidationError("--batch-delay-ms must be in 0...10000, not \(batchDelayMs)") }
@@ -94,10 +101,29 @@ extension MLPCommandLine {
                 try repository.add(endpoint)
                 served.append(ServedModel(name: argument.name, version: source.version, platform: endpoint.metadata.platform, path: source.path))
             }
+            var services: [any ServerService] = []
+            if !deployments.isEmpty {
+                if registry == nil {
+                    let project = try self.project.locate()
+                    registry = (try project.openStore(), try project.openArtifacts())
+                }
+                let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+                let follower = DeploymentFollower(store: registry!.store, artifacts: registry!.artifacts, metrics: metrics,
+                                                  interval: .milliseconds(watchMs)) { name, version, path in
+                    try ModelEndpointLoader.load(name: name, version: version, path: path, batching: batching, metrics: metrics, threads: threads)
+                }
+                for endpoint in try follower.start(deployments) {
+                    try repository.addDeployment(endpoint)
+                    for version in endpoint.versions {
+                        served.append(ServedModel(name: endpoint.name, version: version, platform: endpoint.metadata.platform, path: "deployment"))
+                    }
+                }
+                services.append(follower)
+            }
             let settings = ServeSettings(host: host, port: port, token: token ?? ProcessInfo.processInfo.environment["MLP_SERVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
                                          maxBodyBytes: maxBody, serverVersion: MLPCommandLine.configuration.version)
             let json = self.json, host = self.host, announced = served
-            try await InferenceServer.run(settings, models: repository, metrics: metrics) { port in
+            try await InferenceServer.run(settings, models: repository, metrics: metrics, services: services) { port in
                 Self.announce(host: host, port: port, models: announced, json: json)
             }
         }

@@ -1,6 +1,7 @@
-/// Something that answers infer requests for one model name: a single model version, or (later) a
-/// deployment that routes between versions. The server only talks to endpoints, so a canary or
-/// shadow router can sit in front of versions without the HTTP layer changing.
+/// Something that answers infer requests for one model name: a single model version, or a
+/// deployment (``DeploymentEndpoint``) that routes between versions. The server only talks to
+/// endpoints, so a canary or shadow router sits in front of versions without the HTTP layer
+/// changing.
 public protocol ModelEndpoint: Sendable {
     /// The model name requests address.
     var name: String { get }

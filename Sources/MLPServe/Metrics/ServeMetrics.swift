@@ -10,6 +10,15 @@ import Prometheus
 /// - `mlp_inference_request_duration_seconds{model,version}`: histogram of request latency
 /// - `mlp_batch_size{model,version}`: histogram of rows per forward pass
 /// - `mlp_forward_duration_seconds{model,version}`: histogram of forward-pass time
+/// - `mlp_deployment_requests_total{deployment,version,role}`: requests a deployment routed to
+///   its stable or candidate version (`role="stable|candidate"`): the canary split
+/// - `mlp_deployment_candidate_percent{deployment}`: the share of requests the current plan sends
+///   to the candidate (0 for direct and shadow)
+/// - `mlp_deployment_fallbacks_total{deployment,version}`: canary requests whose candidate
+///   (`version`) failed and that stable answered instead
+/// - `mlp_shadow_requests_total{deployment,outcome}`: mirrored copies by outcome
+///   (`agree|disagree|error|dropped`)
+/// - `mlp_deployment_auto_rollbacks_total{deployment}`: automatic rollbacks
 public final class ServeMetrics: @unchecked Sendable {
     /// Where the metrics live; ``exposition()`` renders it.
     public let registry: PrometheusCollectorRegistry
@@ -17,12 +26,19 @@ public final class ServeMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var byEndpoint: [EndpointKey: EndpointMetrics] = [:]
     private var errors: [ErrorKey: CoreMetrics.Counter] = [:]
+    private var counters: [SeriesKey: CoreMetrics.Counter] = [:]
+    private var gauges: [SeriesKey: CoreMetrics.Gauge] = [:]
 
     static let requests = "mlp_inference_requests_total"
     static let errorsTotal = "mlp_inference_errors_total"
     static let requestDuration = "mlp_inference_request_duration_seconds"
     static let batchSize = "mlp_batch_size"
     static let forwardDuration = "mlp_forward_duration_seconds"
+    static let deploymentRequests = "mlp_deployment_requests_total"
+    static let candidatePercent = "mlp_deployment_candidate_percent"
+    static let deploymentFallbacks = "mlp_deployment_fallbacks_total"
+    static let shadowRequests = "mlp_shadow_requests_total"
+    static let autoRollbacks = "mlp_deployment_auto_rollbacks_total"
 
     /// A fresh registry.
     public init() {
@@ -47,6 +63,11 @@ public final class ServeMetrics: @unchecked Sendable {
         let model: String
         let version: String
         let status: Int
+    }
+
+    private struct SeriesKey: Hashable {
+        let label: String
+        let dimensions: [String]
     }
 
     private struct EndpointMetrics {
@@ -100,6 +121,29 @@ public final class ServeMetrics: @unchecked Sendable {
         let endpoint = metrics(model: model, version: version)
         endpoint.batchSize.record(rows)
         endpoint.forward.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// The counter `label{dimensions}`, made on first use (a deployment keeps the ones it needs, so
+    /// its hot path takes no lock here).
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = SeriesKey(label: label, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+        lock.lock()
+        defer { lock.unlock() }
+        if let found = counters[key] { return found }
+        let made = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+        counters[key] = made
+        return made
+    }
+
+    /// The gauge `label{dimensions}`, made on first use.
+    func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
+        let key = SeriesKey(label: label, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+        lock.lock()
+        defer { lock.unlock() }
+        if let found = gauges[key] { return found }
+        let made = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+        gauges[key] = made
+        return made
     }
 
     /// Makes every series of an endpoint appear (at zero) before its first request.

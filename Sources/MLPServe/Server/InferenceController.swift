@@ -52,18 +52,32 @@ struct InferenceController<Context: RequestContext> {
             let elapsed = ContinuousClock.now - started
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         }
+        var version = endpoint.version
         do {
             let body = try await collectBody(request)
             let inference = try decode(body)
-            let answer = try await endpoint.infer(inference)
+            let answer: InferenceResponse
+            if let deployment = endpoint as? DeploymentEndpoint {
+                let routed = await deployment.route(inference, routingKey: Self.routingKey(request, deployment))
+                version = routed.version
+                answer = try routed.result.get()
+            } else {
+                answer = try await endpoint.infer(inference)
+            }
             let response = try JSONAnswer.inference(answer)
-            metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? endpoint.version, seconds: seconds(), errorStatus: nil)
+            metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? version, seconds: seconds(), errorStatus: nil)
             return response
         } catch {
-            let status = (error as? ServeError)?.status.code ?? (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.recordRequest(model: endpoint.name, version: endpoint.version, seconds: seconds(), errorStatus: Int(status))
+            metrics.recordRequest(model: endpoint.name, version: version, seconds: seconds(), errorStatus: DeploymentEndpoint.httpStatus(of: error))
             throw error
         }
+    }
+
+    /// The value of the deployment's sticky header in `request` (header names match regardless
+    /// of case), or nil.
+    static func routingKey(_ request: Request, _ deployment: DeploymentEndpoint) -> String? {
+        guard let header = deployment.stickyHeader?.lowercased() else { return nil }
+        return request.headers.first { $0.name.canonicalName == header }?.value
     }
 
     private func collectBody(_ request: Request) async throws -> ByteBuffer {

@@ -20,7 +20,9 @@ public func buildServeApplication(
     let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: [])
     InferenceController(models: models, metrics: metrics, server: server, maxBodyBytes: arguments.maxBodyBytes).addRoutes(to: guarded)
     MetricsController(metrics: metrics).addRoutes(to: guarded)
-    for endpoint in models.allEndpoints { metrics.register(model: endpoint.name, version: endpoint.version) }
+    for name in models.names {
+        for version in models.versions(of: name) { metrics.register(model: name, version: version) }
+    }
     return Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(arguments.host, port: arguments.port), serverName: "mlp"),

@@ -1,0 +1,74 @@
+/// Whether two answers to one request agree, as a shadow deployment judges its candidate against
+/// stable:
+///
+/// - the same output names (in any order), and for each output the same shape;
+/// - floating-point outputs (FP16, FP32, FP64 on both sides): every element within
+///   `|a - b| <= 1e-4 · max(1, |a|)`, where `a` is stable's element (NaN matches only NaN);
+/// - every other output (integer labels, BYTES, BOOL): the same datatype and equal elements.
+public enum AnswerAgreement {
+    /// The relative tolerance on floating-point elements.
+    public static let relativeTolerance = 1e-4
+
+    /// Whether `candidate` agrees with `stable`.
+    public static func agree(stable: InferenceResponse, candidate: InferenceResponse) -> Bool {
+        difference(stable: stable, candidate: candidate) == nil
+    }
+
+    /// Where `candidate` first departs from `stable`, as a sentence; nil when they agree.
+    public static func difference(stable: InferenceResponse, candidate: InferenceResponse) -> String? {
+        let stableNames = stable.outputs.map(\.name).sorted(), candidateNames = candidate.outputs.map(\.name).sorted()
+        guard stableNames == candidateNames else {
+            return "the outputs differ: stable gives \(stableNames), the candidate \(candidateNames)"
+        }
+        for expected in stable.outputs {
+            guard let got = candidate.outputs.first(where: { $0.name == expected.name }) else { continue }
+            if let difference = difference(stable: expected, candidate: got) { return "output '\(expected.name)': \(difference)" }
+        }
+        return nil
+    }
+
+    /// Where one output tensor departs from stable's, or nil.
+    static func difference(stable: InferenceResponse.OutputTensor, candidate: InferenceResponse.OutputTensor) -> String? {
+        guard stable.shape == candidate.shape else { return "shape \(candidate.shape) where stable gives \(stable.shape)" }
+        guard stable.data.count == candidate.data.count else {
+            return "\(candidate.data.count) elements where stable gives \(stable.data.count)"
+        }
+        if isFloatingPoint(stable.datatype), isFloatingPoint(candidate.datatype),
+           let a = doubles(stable.data), let b = doubles(candidate.data) {
+            for index in a.indices where !close(a[index], b[index]) {
+                return "element \(index) is \(b[index]) where stable gives \(a[index])"
+            }
+            return nil
+        }
+        guard stable.datatype == candidate.datatype else {
+            return "datatype \(candidate.datatype.rawValue) where stable gives \(stable.datatype.rawValue)"
+        }
+        switch (stable.data, candidate.data) {
+        case (.strings(let a), .strings(let b)):
+            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return "element \(index) is '\(b[index])' where stable gives '\(a[index])'" }
+        case (.bools(let a), .bools(let b)):
+            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return "element \(index) is \(b[index]) where stable gives \(a[index])" }
+        default:
+            guard let a = doubles(stable.data), let b = doubles(candidate.data) else { return "the elements are of different kinds" }
+            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return "element \(index) is \(b[index]) where stable gives \(a[index])" }
+        }
+        return nil
+    }
+
+    /// Whether `b` is within the tolerance of stable's `a`.
+    static func close(_ a: Double, _ b: Double) -> Bool {
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+        if a == b { return true }   // equal infinities
+        return abs(a - b) <= relativeTolerance * max(1, abs(a))
+    }
+
+    private static func isFloatingPoint(_ type: TensorDatatype) -> Bool { type == .fp16 || type == .fp32 || type == .fp64 }
+
+    private static func doubles(_ data: TensorData) -> [Double]? {
+        switch data {
+        case .numbers(let values): return values
+        case .floats(let values): return values.map(Double.init)
+        case .bools, .strings: return nil
+        }
+    }
+}
