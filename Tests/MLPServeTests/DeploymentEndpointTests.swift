@@ -237,21 +237,22 @@ import Testing
         ]
         let deployment = DeploymentEndpoint(name: "churn", plan: plans[0], metrics: ServeMetrics(), maxShadowCallsInFlight: 8)
         // The swaps come from a thread of their own, as the store watcher's would. Each caller
-        // sends at least 100 requests and keeps going until 300 swaps have happened, so the two
-        // overlap however the machine schedules them.
+        // sends at least 100 requests and keeps going until 100 swaps have happened, so the two
+        // overlap however the machine schedules them. (16 callers, not more: they yield in a loop,
+        // and more of them starve the timing tests running beside this one on a 2-core machine.)
         let swapsDone = Collected<Int>(), callersDone = Collected<Bool>()
         Thread.detachNewThread {
             var count = 0
             while callersDone.values.isEmpty {
                 deployment.apply(plans[count % plans.count])
                 count += 1
-                if count == 300 { swapsDone.append(count) }
+                if count == 100 { swapsDone.append(count) }
                 usleep(200)
             }
             swapsDone.append(count)
         }
         let (answered, failed) = await withTaskGroup(of: (Int, Int).self) { group -> (Int, Int) in
-            for caller in 0..<64 {
+            for caller in 0..<16 {
                 group.addTask {
                     var answered = 0, failed = 0
                     while answered + failed < 100 || swapsDone.values.isEmpty {
@@ -272,7 +273,7 @@ import Testing
         }
         callersDone.append(true)
         while swapsDone.values.count < 2 { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(failed == 0 && answered >= 6_400, "\(answered) answered, \(failed) failed, \(swapsDone.values[1]) swaps")
+        #expect(failed == 0 && answered >= 1_600, "\(answered) answered, \(failed) failed, \(swapsDone.values[1]) swaps")
         try await waitForShadows(deployment)
     }
 

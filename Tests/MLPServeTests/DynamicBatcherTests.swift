@@ -44,7 +44,8 @@ import Testing
         // One request of 4 rows fills a batch; a request bigger than the batch runs on its own.
         _ = try await endpoint.infer(featuresRequest(Array(Self.rows.prefix(4))))
         _ = try await endpoint.infer(featuresRequest(Array(Self.rows.prefix(9))))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Well under the 30 s delay; not tighter, since the whole test suite shares 2 cores.
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(await endpoint.batcher.forwardPasses == 2)
     }
 
@@ -55,7 +56,8 @@ import Testing
         let answer = try await endpoint.infer(featuresRequest([Self.rows[0]]))
         let waited = ContinuousClock.now - started
         #expect(answer.outputs[0].shape == [1])
-        #expect(waited >= .milliseconds(50) && waited < .seconds(5), "\(waited)")
+        // At least the delay; the upper bound only says it was not left waiting (the suite shares 2 cores).
+        #expect(waited >= .milliseconds(50) && waited < .seconds(20), "\(waited)")
     }
 
     @Test func aFailingForwardPassFailsEveryRequestInItsBatch() async throws {
