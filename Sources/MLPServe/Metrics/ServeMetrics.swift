@@ -10,10 +10,11 @@ import Prometheus
 /// - `mlp_inference_request_duration_seconds{model,version}`: histogram of request latency
 /// - `mlp_batch_size{model,version}`: histogram of rows per forward pass
 /// - `mlp_forward_duration_seconds{model,version}`: histogram of forward-pass time
+/// - `mlp_request_log_rows_total{model,outcome}`: request-log rows (see ``RequestLog``)
 public final class ServeMetrics: @unchecked Sendable {
     /// Where the metrics live; ``exposition()`` renders it.
     public let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
+    let factory: PrometheusMetricsFactory
     private let lock = NSLock()
     private var byEndpoint: [EndpointKey: EndpointMetrics] = [:]
     private var errors: [ErrorKey: CoreMetrics.Counter] = [:]

@@ -8,6 +8,7 @@ struct InferenceController<Context: RequestContext> {
     let metrics: ServeMetrics
     let server: ServerMetadata
     let maxBodyBytes: Int
+    var requestLogs: RequestLogs? = nil
 
     private struct Ready: Encodable { let name: String; let ready: Bool }
 
@@ -56,6 +57,7 @@ struct InferenceController<Context: RequestContext> {
             let body = try await collectBody(request)
             let inference = try decode(body)
             let answer = try await endpoint.infer(inference)
+            requestLogs?.record(model: endpoint.name, request: inference, response: answer, version: answer.modelVersion ?? endpoint.version)
             let response = try JSONAnswer.encode(answer)
             metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? endpoint.version, seconds: seconds(), errorStatus: nil)
             return response

@@ -6,13 +6,16 @@ import ServiceLifecycle
 /// closes and requests in flight finish before this returns.
 public enum InferenceServer {
     /// Builds the server (``buildServeApplication(_:models:metrics:logger:onServerRunning:)``) and
-    /// runs it in a `ServiceGroup` with graceful shutdown on SIGTERM / SIGINT.
-    public static func run(_ arguments: some ServeArguments, models: ModelRepository, metrics: ServeMetrics,
+    /// runs it in a `ServiceGroup` with graceful shutdown on SIGTERM / SIGINT. `requestLogs` runs in
+    /// the group too, stopped after the server, so their open segments are sealed before this returns.
+    public static func run(_ arguments: some ServeArguments, models: ModelRepository, metrics: ServeMetrics, requestLogs: RequestLogs? = nil,
                            logger: Logger = Logger(label: "mlp.serve"),
                            onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }) async throws {
-        let app = buildServeApplication(arguments, models: models, metrics: metrics, logger: logger, onServerRunning: onServerRunning)
+        let app = buildServeApplication(arguments, models: models, metrics: metrics, requestLogs: requestLogs, logger: logger, onServerRunning: onServerRunning)
+        // A group stops its services in reverse order: the server first, then the logs.
+        let services: [any Service] = (requestLogs.map { [$0] } ?? []) + [app]
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
