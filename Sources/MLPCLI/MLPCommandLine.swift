@@ -16,6 +16,7 @@ public struct MLPCommandLine: AsyncParsableCommand {
             Metrics.self, Compare.self, Plot.self, Models.self, Tui.self,
             Embed.self, Quantize.self,
             Serve.self,
+            Drift.self,
         ]
     )
 
