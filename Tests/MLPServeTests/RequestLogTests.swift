@@ -144,6 +144,36 @@ actor SealedSegments {
         #expect((0..<data.rowCount).map { data.column(named: "text")?[$0]?.description } == ["one", "two", "three"])
     }
 
+    @Test func aSmallSegmentIsSealedOnceItIsOldEnough() async throws {
+        let sealed = SealedSegments()
+        let log = try RequestLog(model: "m", schema: Self.textSchema, folder: try temporaryPath("spool"),
+                                 options: RequestLogOptions(segmentRows: 1000, sealAfter: .milliseconds(100)), metrics: ServeMetrics()) { try await sealed.add($0) }
+        let running = Task { await log.run() }
+        log.record(request: Self.textRequest(["early"]), response: Self.noAnswer, version: "1")
+        try await Self.eventually("the segment is sealed by age") { await sealed.segments.count == 1 }
+        #expect(await sealed.segments.map(\.rows) == [1])
+        log.finish()
+        await running.value
+        #expect(await sealed.segments.count == 1, "finishing with nothing open seals nothing more")
+    }
+
+    @Test func leftoversOfAStoppedProcessAreHandedOverOrRemoved() async throws {
+        let folder = try temporaryPath("spool")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let leftover = "time,version,text\n1.5,1,a\n1.75,1,b\n2.0,1,c\n"
+        try leftover.write(toFile: "\(folder)/m-1500-2000-3-0badc0de.csv", atomically: true, encoding: .utf8)
+        try "time,version,text\n1.0,1,half".write(toFile: "\(folder)/.m-0123.partial", atomically: true, encoding: .utf8)
+        let sealed = SealedSegments()
+        let log = try RequestLog(model: "m", schema: Self.textSchema, folder: folder, options: RequestLogOptions(), metrics: ServeMetrics()) { try await sealed.add($0) }
+        let running = Task { await log.run() }
+        log.finish()
+        await running.value
+        #expect(await sealed.segments == [SealedRequestLogSegment(model: "m", path: "\(folder)/m-1500-2000-3-0badc0de.csv", rows: 3,
+                                                                   bytes: Int64(leftover.utf8.count), firstAt: 1.5, lastAt: 2.0)])
+        #expect(await sealed.texts == [leftover])
+        #expect(!Self.files(in: folder).contains { $0.hasSuffix(".partial") })
+    }
+
     @Test func theSampleRateIsRespected() async throws {
         let metrics = ServeMetrics()
         let sealed = SealedSegments()

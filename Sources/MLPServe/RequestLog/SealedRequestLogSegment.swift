@@ -11,8 +11,9 @@ public struct SealedRequestLogSegment: Sendable, Equatable {
     public var rows: Int
     /// The file's size.
     public var bytes: Int64
-    /// When the first and the last of its rows were logged (seconds since 1970).
+    /// When the first of its rows was logged (seconds since 1970).
     public var firstAt: Double
+    /// When the last of its rows was logged (seconds since 1970).
     public var lastAt: Double
 
     /// A segment from its parts.
