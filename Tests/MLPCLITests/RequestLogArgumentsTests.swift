@@ -54,4 +54,15 @@ import MLPTrain
         let segment = try CSVReader.read(path: artifacts.blobPath(kept.last!.digest))
         #expect(segment.columnNames == ["time", "version", "x", "y", "label", "probability_no", "probability_yes"] && segment.rowCount == 3000)
     }
+
+    @Test func logOptionsNeedLogRequestsAndSaneValues() throws {
+        #expect(try RequestLogArguments.parse([]).enabled == false)
+        let defaults = try RequestLogArguments.parse(["--log-requests"])
+        #expect(defaults.sampleRate == 1 && defaults.segmentRows == 10_000 && defaults.maxMegabytes == 256)
+        for arguments in [["--log-sample", "0.5"], ["--log-requests", "--log-sample", "1.5"], ["--log-requests", "--log-segment-rows", "0"],
+                          ["--log-requests", "--log-max-mb", "0"]] {
+            #expect(throws: (any Error).self, "\(arguments)") { try RequestLogArguments.parse(arguments) }
+        }
+        #expect(try RequestLogArguments.parse([]).make(models: ModelRepository(), metrics: ServeMetrics(), project: ProjectOptions.parse([])) == nil)
+    }
 }

@@ -13,16 +13,23 @@ struct RequestLogArguments: ParsableArguments {
         discussion: "Off by default: the log keeps what callers send, which may be personal data. Segments are spooled under .mlp/request-log-spool/NAME, sealed at --log-segment-rows rows, 8 MiB or 5 minutes, and on shutdown."))
     var enabled = false
 
-    @Option(name: .customLong("log-sample"), help: ArgumentHelp("The share of requests logged, 0...1 (a logged request logs all its rows).", valueName: "rate"))
-    var sampleRate = 1.0
+    @Option(name: .customLong("log-sample"), help: ArgumentHelp("The share of requests logged, 0...1; a logged request logs all its rows (default: 1).", valueName: "rate"))
+    var sampleRateOption: Double?
 
-    @Option(name: .customLong("log-segment-rows"), help: ArgumentHelp("Rows per logged segment.", valueName: "n"))
-    var segmentRows = 10_000
+    @Option(name: .customLong("log-segment-rows"), help: ArgumentHelp("Rows per logged segment (default: 10000).", valueName: "n"))
+    var segmentRowsOption: Int?
 
-    @Option(name: .customLong("log-max-mb"), help: ArgumentHelp("The most MiB of logged segments kept per model, in the spool and in the project each (the oldest segments are pruned; rows past it in the spool are dropped).", valueName: "n"))
-    var maxMegabytes = 256
+    @Option(name: .customLong("log-max-mb"), help: ArgumentHelp("The most MiB of logged segments kept per model, in the spool and in the project each: the oldest segments are pruned, and rows past it in the spool are dropped (default: 256).", valueName: "n"))
+    var maxMegabytesOption: Int?
+
+    var sampleRate: Double { sampleRateOption ?? 1 }
+    var segmentRows: Int { segmentRowsOption ?? 10_000 }
+    var maxMegabytes: Int { maxMegabytesOption ?? 256 }
 
     func validate() throws {
+        if !enabled, sampleRateOption != nil || segmentRowsOption != nil || maxMegabytesOption != nil {
+            throw ValidationError("--log-sample, --log-segment-rows and --log-max-mb take effect only with --log-requests; add it")
+        }
         guard (0...1).contains(sampleRate) else { throw ValidationError("--log-sample must be in 0...1, not \(sampleRate)") }
         guard segmentRows >= 1 else { throw ValidationError("--log-segment-rows must be at least 1, not \(segmentRows)") }
         guard maxMegabytes >= 1, maxMegabytes <= 1 << 20 else { throw ValidationError("--log-max-mb must be in 1...\(1 << 20), not \(maxMegabytes)") }
