@@ -104,6 +104,27 @@ actor SealedSegments {
         }
     }
 
+    @Test func oneHotColumnsAreLoggedAsTheirCategoryAndMissingAnswersAsEmptyFields() {
+        // Features: age, then colour one-hot over [blue, red].
+        let schema = RequestLogSchema(inputs: .features([.init(name: "age", indices: [0], categories: nil),
+                                                         .init(name: "colour", indices: [1, 2], categories: ["blue", "red"])], width: 3),
+                                      outputs: .classes(["no", "yes"]))
+        #expect(schema.header == ["time", "version", "age", "colour", "label", "probability_no", "probability_yes"])
+        let request = InferenceRequest(inputs: [.init(name: "features", shape: [3, 3], datatype: .fp64,
+                                                      data: .numbers([30, 0, 1, 41.5, 1, 0, 50, 0, 0]))])
+        let labelsOnly = InferenceResponse(modelName: "m", modelVersion: "2", id: nil,
+                                           outputs: [.init(name: "label", shape: [3], datatype: .bytes, data: .strings(["yes", "no", "no"]))])
+        #expect(schema.rows(time: 5, version: "2", request: request, response: labelsOnly) == [
+            ["5.0", "2", "30.0", "red", "yes", "", ""],
+            ["5.0", "2", "41.5", "blue", "no", "", ""],
+            ["5.0", "2", "50.0", "", "no", "", ""],
+        ])
+        let misshapen = InferenceRequest(inputs: [.init(name: "features", shape: [1, 2], datatype: .fp64, data: .numbers([1, 2]))])
+        #expect(schema.rowCount(of: misshapen) == 0 && schema.rows(time: 5, version: "2", request: misshapen, response: labelsOnly).isEmpty)
+        let huge = InferenceRequest(inputs: [.init(name: "features", shape: [Int.max, 3], datatype: .fp64, data: .numbers([1, 2, 3]))])
+        #expect(schema.rowCount(of: huge) == 0)
+    }
+
     @Test func textIsQuotedSoItReadsBackUnchanged() async throws {
         let folder = try temporaryPath("spool")
         let sealed = SealedSegments()

@@ -98,8 +98,9 @@ public struct RequestLogSchema: Sendable, Equatable {
         switch inputs {
         case .features(_, let width):
             guard let input = request.inputs.first(where: { $0.name == TabularServedModel.inputName }), input.shape.count == 2,
-                  input.shape[1] == width, input.shape[0] >= 0, input.data.count == input.shape[0] * width else { return 0 }
-            return input.shape[0]
+                  input.shape[1] == width, input.shape[0] >= 0 else { return 0 }
+            let (elements, overflow) = input.shape[0].multipliedReportingOverflow(by: width)
+            return !overflow && input.data.count == elements ? input.shape[0] : 0
         case .text:
             guard let input = request.inputs.first(where: { $0.name == SentenceEmbeddingServedModel.inputName }),
                   case .strings(let texts) = input.data else { return 0 }
