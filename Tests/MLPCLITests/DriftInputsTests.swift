@@ -1,3 +1,4 @@
+import MLPData
 import Testing
 @testable import MLPCLI
 
@@ -13,5 +14,18 @@ import Testing
     @Test func answerColumnsAreNotComparedAsInputs() {
         #expect(["time", "version", "label", "prediction", "probability_yes"].allSatisfy(DriftInputs.isAnswerColumn))
         #expect(!["tenure", "text", "labels", "probabilityish"].contains(where: DriftInputs.isAnswerColumn))
+    }
+
+    @Test func freeTextAndMismatchedKindsAreLeftOut() {
+        typealias Drift = MLPCommandLine.Drift
+        let colours = Column.string("colour", (0..<300).map { ["red", "green", "blue"][$0 % 3] })
+        #expect(Drift.reasonToSkip(colours, colours) == nil)
+        #expect(Drift.reasonToSkip(Column.float("x", [1, 2]), Column.int("x", [1, 2])) == nil)
+        #expect(Drift.reasonToSkip(Column.float("x", [1, 2]), Column.string("x", ["a", "b"])) == "float in the reference but string in the log")
+        let sentences = Column.string("text", (0..<300).map { "sentence \($0)" })
+        #expect(Drift.reasonToSkip(sentences, sentences) == "free text (300 distinct values in 300 reference rows)")
+        // Few rows with all-distinct values are still categories.
+        let few = Column.string("code", (0..<40).map { "c\($0)" })
+        #expect(Drift.reasonToSkip(few, few) == nil)
     }
 }

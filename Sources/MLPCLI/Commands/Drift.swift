@@ -96,10 +96,33 @@ extension MLPCommandLine {
             let alpha: Double
             let ksThreshold: Double?
             let features: [FeatureDrift]
-            /// Columns in both datasets that could not be compared (numeric on one side, text on the other).
-            let skippedColumns: [String]
+            /// Columns in both datasets that were not compared, and why.
+            let skippedColumns: [SkippedColumn]
             let drifted: [String]
         }
+
+        /// A column both datasets hold that `mlp drift` leaves out.
+        struct SkippedColumn: Encodable {
+            let name: String
+            let reason: String
+        }
+
+        /// Why a column both datasets hold cannot be compared, or nil when it can: numeric on one
+        /// side and text on the other, or free text (more distinct reference values than
+        /// ``maximumCategories`` and than half its rows), where a PSI over categories says nothing.
+        static func reasonToSkip(_ reference: Column, _ logged: Column) -> String? {
+            func isNumeric(_ type: ColumnType) -> Bool { type == .float || type == .int }
+            guard isNumeric(reference.type) == isNumeric(logged.type) else {
+                return "\(reference.type) in the reference but \(logged.type) in the log"
+            }
+            guard reference.type == .string else { return nil }
+            let distinct = Set((0..<reference.count).compactMap { reference[$0]?.description }).count
+            guard distinct > maximumCategories, distinct * 2 > reference.count else { return nil }
+            return "free text (\(distinct) distinct values in \(reference.count) reference rows)"
+        }
+
+        /// The most categories a text column may have and still be compared category by category.
+        static let maximumCategories = 50
 
         func judge() throws -> Outcome {
             let located = try project.locate()
@@ -121,11 +144,14 @@ extension MLPCommandLine {
             let referenceData = try DriftInputs.reference(reference, store: store, artifacts: artifacts)
             let (logged, skippedSegments) = try DriftInputs.logged(segments, artifacts: artifacts, reference: referenceData)
             let shared = logged.columnNames.filter { !DriftInputs.isAnswerColumn($0) && referenceData.column(named: $0) != nil }
-            func isNumeric(_ type: ColumnType) -> Bool { type == .float || type == .int }
-            let comparable = shared.filter { isNumeric(logged.column(named: $0)!.type) == isNumeric(referenceData.column(named: $0)!.type) }
+            let skipped = shared.compactMap { name in
+                Self.reasonToSkip(referenceData.column(named: name)!, logged.column(named: name)!).map { SkippedColumn(name: name, reason: $0) }
+            }
+            let comparable = shared.filter { name in !skipped.contains { $0.name == name } }
             guard !comparable.isEmpty else {
                 let inputs = logged.columnNames.filter { !DriftInputs.isAnswerColumn($0) }
-                throw DriftUndecidable(message: "the logged requests (columns \(inputs.joined(separator: ", "))) and the reference (columns \(referenceData.columnNames.joined(separator: ", "))) have no comparable column in common")
+                let reasons = skipped.map { "; \($0.name): \($0.reason)" }.joined()
+                throw DriftUndecidable(message: "the logged requests (columns \(inputs.joined(separator: ", "))) and the reference (columns \(referenceData.columnNames.joined(separator: ", "))) have no comparable column in common\(reasons)")
             }
             guard logged.rowCount >= minRows else {
                 throw DriftUndecidable(message: "only \(logged.rowCount) logged rows for '\(deployment)' in \(segments.count) segment(s); at least \(minRows) are needed (--min-rows)")
@@ -138,7 +164,7 @@ extension MLPCommandLine {
             return Outcome(deployment: deployment, reference: reference, verdict: report.drifted.isEmpty ? "no drift" : "drift", reason: nil,
                            segments: segments.count - skippedSegments, skippedSegments: skippedSegments, loggedRows: logged.rowCount,
                            referenceRows: referenceData.rowCount, psiThreshold: psiThreshold, alpha: alpha, ksThreshold: report.ksThreshold,
-                           features: report.features, skippedColumns: shared.filter { !comparable.contains($0) }, drifted: report.drifted)
+                           features: report.features, skippedColumns: skipped, drifted: report.drifted)
         }
 
         static func render(_ outcome: Outcome) -> String {
@@ -151,7 +177,7 @@ extension MLPCommandLine {
             var lines = ["deployment \(outcome.deployment): \(outcome.loggedRows) logged rows in \(outcome.segments) segment(s) vs \(outcome.referenceRows) reference rows",
                          table.render()]
             if outcome.skippedSegments > 0 { lines.append("left out \(outcome.skippedSegments) segment(s) with other columns than the newest, or whose file is gone") }
-            if !outcome.skippedColumns.isEmpty { lines.append("not compared (numeric on one side, text on the other): \(outcome.skippedColumns.joined(separator: ", "))") }
+            for column in outcome.skippedColumns { lines.append("not compared: \(column.name), \(column.reason)") }
             let ks = outcome.ksThreshold.map { ", KS p-value < \(number($0))" } ?? ""
             lines.append(outcome.drifted.isEmpty
                 ? "no drift: \(outcome.features.count) column(s) within PSI < \(number(outcome.psiThreshold))\(ks.isEmpty ? "" : " and KS p-value ≥ \(number(outcome.ksThreshold!))")"
