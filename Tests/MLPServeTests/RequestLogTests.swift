@@ -178,21 +178,25 @@ actor SealedSegments {
         #expect(await sealed.segments.count == 1, "finishing with nothing open seals nothing more")
     }
 
-    @Test func leftoversOfAStoppedProcessAreHandedOverOrRemoved() async throws {
+    @Test func leftoversOfAStoppedProcessAreHandedOverOrRemovedAndARunningOnesAreLeftAlone() async throws {
         let folder = try temporaryPath("spool")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // Process 2147483647 cannot exist (pid_max is at most 2^22); process 1 always runs.
+        let gone = Int32.max
         let leftover = "time,version,text\n1.5,1,a\n1.75,1,b\n2.0,1,c\n"
-        try leftover.write(toFile: "\(folder)/m-1500-2000-3-0badc0de.csv", atomically: true, encoding: .utf8)
-        try "time,version,text\n1.0,1,half".write(toFile: "\(folder)/.m-0123.partial", atomically: true, encoding: .utf8)
+        try leftover.write(toFile: "\(folder)/m-1500-2000-3-\(gone)-0badc0de.csv", atomically: true, encoding: .utf8)
+        try "time,version,text\n1.0,1,half".write(toFile: "\(folder)/.m-\(gone)-0123abcd.partial", atomically: true, encoding: .utf8)
+        let running = ["m-1000-1000-1-1-feedf00d.csv", ".m-1-feedf00d.partial"]
+        for name in running { try "time,version,text\n1.0,1,x\n".write(toFile: "\(folder)/\(name)", atomically: true, encoding: .utf8) }
         let sealed = SealedSegments()
         let log = try RequestLog(model: "m", schema: Self.textSchema, folder: folder, options: RequestLogOptions(), metrics: ServeMetrics()) { try await sealed.add($0) }
-        let running = Task { await log.run() }
+        let task = Task { await log.run() }
         log.finish()
-        await running.value
-        #expect(await sealed.segments == [SealedRequestLogSegment(model: "m", path: "\(folder)/m-1500-2000-3-0badc0de.csv", rows: 3,
+        await task.value
+        #expect(await sealed.segments == [SealedRequestLogSegment(model: "m", path: "\(folder)/m-1500-2000-3-\(gone)-0badc0de.csv", rows: 3,
                                                                    bytes: Int64(leftover.utf8.count), firstAt: 1.5, lastAt: 2.0)])
         #expect(await sealed.texts == [leftover])
-        #expect(!Self.files(in: folder).contains { $0.hasSuffix(".partial") })
+        #expect(Set(Self.files(in: folder)) == Set(running + ["m-1500-2000-3-\(gone)-0badc0de.csv"]))
     }
 
     @Test func theSampleRateIsRespected() async throws {

@@ -7,10 +7,11 @@ import Glibc
 
 /// Writes one model's logged rows into segment files in its spool folder.
 ///
-/// The open segment is `.<name>.partial`; sealing flushes it, fsyncs it, renames it to
-/// `<model>-<first ms>-<last ms>-<rows>-<id>.csv` (so no reader ever sees a partial file under a
-/// final name) and hands it to `onSeal`. Sealed files found at start (a crash between the rename
-/// and the handover) are handed over again; partial ones are removed. Rows that would take the
+/// The open segment is `.<model>-<pid>-<id>.partial`; sealing flushes it, fsyncs it, renames it
+/// to `<model>-<first ms>-<last ms>-<rows>-<pid>-<id>.csv` (so no reader ever sees a partial file
+/// under a final name) and hands it to `onSeal`. At start, the files of processes that are gone
+/// are dealt with: sealed ones (a crash between the rename and the handover) are handed over,
+/// partial ones removed; another running server's files on the same folder are left alone. Rows that would take the
 /// folder past its byte budget are dropped and counted.
 actor RequestLogSpool {
     /// Where the segments are written.
@@ -54,11 +55,21 @@ actor RequestLogSpool {
     /// Removes partial segments a stopped process left and hands over sealed ones it did not.
     func recover() async {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
-        for name in names where name.hasSuffix(".partial") { unlink("\(folder)/\(name)") }
+        for name in names where name.hasPrefix(".\(model)-") && name.hasSuffix(".partial") {
+            let fields = name.dropFirst(model.count + 2).split(separator: "-")
+            if let pid = fields.first.flatMap({ Int32($0) }), Self.isRunning(pid) { continue }
+            unlink("\(folder)/\(name)")
+        }
         for name in names where name.hasSuffix(".csv") {
-            guard let segment = Self.parse(name: name, folder: folder, model: model) else { continue }
+            guard let (segment, pid) = Self.parse(name: name, folder: folder, model: model), !Self.isRunning(pid) else { continue }
             await handOver(segment)
         }
+    }
+
+    /// Whether another process with this id is running (ours does not count: its files are leftovers
+    /// of an earlier run only if the id was reused, and this process has written nothing yet).
+    static func isRunning(_ pid: Int32) -> Bool {
+        pid != getpid() && pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
     /// Writes the rows of `entries`, sealing whenever a segment fills up.
@@ -107,7 +118,7 @@ actor RequestLogSpool {
         segment.pending = []
         let synced = written && fsync(segment.descriptor) == 0
         close(segment.descriptor)
-        let name = "\(model)-\(Int64(segment.firstAt * 1000))-\(Int64(segment.lastAt * 1000))-\(segment.rows)-\(UUID().uuidString.prefix(8).lowercased()).csv"
+        let name = "\(model)-\(Int64(segment.firstAt * 1000))-\(Int64(segment.lastAt * 1000))-\(segment.rows)-\(getpid())-\(UUID().uuidString.prefix(8).lowercased()).csv"
         let path = "\(folder)/\(name)"
         guard synced, rename(segment.temporaryPath, path) == 0 else {
             logger.error("request log: cannot seal a segment", metadata: ["model": "\(model)", "path": "\(segment.temporaryPath)", "error": "\(String(cString: strerror(errno)))"])
@@ -131,7 +142,7 @@ actor RequestLogSpool {
 
     private func openSegmentIfNeeded() -> Bool {
         if open != nil { return true }
-        let path = "\(folder)/.\(model)-\(UUID().uuidString.lowercased()).partial"
+        let path = "\(folder)/.\(model)-\(getpid())-\(UUID().uuidString.prefix(8).lowercased()).partial"
         let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             logger.error("request log: cannot open a segment", metadata: ["path": "\(path)", "error": "\(String(cString: strerror(errno)))"])
@@ -175,14 +186,15 @@ actor RequestLogSpool {
         close(descriptor)
     }
 
-    /// A sealed segment from its file name (`<model>-<first ms>-<last ms>-<rows>-<id>.csv`).
-    static func parse(name: String, folder: String, model: String) -> SealedRequestLogSegment? {
+    /// A sealed segment, and the process that wrote it, from its file name
+    /// (`<model>-<first ms>-<last ms>-<rows>-<pid>-<id>.csv`).
+    static func parse(name: String, folder: String, model: String) -> (SealedRequestLogSegment, Int32)? {
         guard name.hasPrefix("\(model)-") else { return nil }
         let parts = name.dropFirst(model.count + 1).dropLast(4).split(separator: "-")
-        guard parts.count == 4, let first = Int64(parts[0]), let last = Int64(parts[1]), let rows = Int(parts[2]),
+        guard parts.count == 5, let first = Int64(parts[0]), let last = Int64(parts[1]), let rows = Int(parts[2]), let pid = Int32(parts[3]),
               let size = (try? FileManager.default.attributesOfItem(atPath: "\(folder)/\(name)"))?[.size] as? NSNumber else { return nil }
-        return SealedRequestLogSegment(model: model, path: "\(folder)/\(name)", rows: rows, bytes: size.int64Value,
-                                       firstAt: Double(first) / 1000, lastAt: Double(last) / 1000)
+        return (SealedRequestLogSegment(model: model, path: "\(folder)/\(name)", rows: rows, bytes: size.int64Value,
+                                        firstAt: Double(first) / 1000, lastAt: Double(last) / 1000), pid)
     }
 }
 
