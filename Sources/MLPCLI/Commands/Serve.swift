@@ -24,9 +24,14 @@ extension MLPCommandLine {
 
                 Concurrent requests to one model are merged into one forward pass of at most --max-batch rows, waiting at \
                 most --batch-delay-ms. SIGTERM or SIGINT stops the server gracefully.
+
+                With --log-requests, answered requests are logged as dataset artifacts of the project (one row per \
+                input row: time, version, the model's input columns, its answer), which `mlp drift NAME --reference DATA` \
+                compares with the training data.
                 """)
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var requestLog: RequestLogArguments
 
         @Option(help: "The address to listen on.")
         var host = "127.0.0.1"
@@ -122,8 +127,9 @@ extension MLPCommandLine {
             }
             let settings = ServeSettings(host: host, port: port, token: token ?? ProcessInfo.processInfo.environment["MLP_SERVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
                                          maxBodyBytes: maxBody, serverVersion: MLPCommandLine.configuration.version)
+            let requestLogs = try requestLog.make(models: repository, metrics: metrics, project: project)
             let json = self.json, host = self.host, announced = served
-            try await InferenceServer.run(settings, models: repository, metrics: metrics, services: services) { port in
+            try await InferenceServer.run(settings, models: repository, metrics: metrics, requestLogs: requestLogs, services: services) { port in
                 Self.announce(host: host, port: port, models: announced, json: json)
             }
         }

@@ -19,10 +19,11 @@ import Prometheus
 /// - `mlp_shadow_requests_total{deployment,outcome}`: mirrored copies by outcome
 ///   (`agree|disagree|error|dropped`)
 /// - `mlp_deployment_auto_rollbacks_total{deployment}`: automatic rollbacks
+/// - `mlp_request_log_rows_total{model,outcome}`: request-log rows (see ``RequestLog``)
 public final class ServeMetrics: @unchecked Sendable {
     /// Where the metrics live; ``exposition()`` renders it.
     public let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
+    let factory: PrometheusMetricsFactory
     private let lock = NSLock()
     private var byEndpoint: [EndpointKey: EndpointMetrics] = [:]
     private var errors: [ErrorKey: CoreMetrics.Counter] = [:]

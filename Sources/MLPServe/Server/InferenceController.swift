@@ -8,6 +8,7 @@ struct InferenceController<Context: RequestContext> {
     let metrics: ServeMetrics
     let server: ServerMetadata
     let maxBodyBytes: Int
+    var requestLogs: RequestLogs? = nil
 
     private struct Ready: Encodable { let name: String; let ready: Bool }
 
@@ -64,6 +65,7 @@ struct InferenceController<Context: RequestContext> {
             } else {
                 answer = try await endpoint.infer(inference)
             }
+            requestLogs?.record(model: endpoint.name, request: inference, response: answer, version: answer.modelVersion ?? version)
             let response = try JSONAnswer.inference(answer)
             metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? version, seconds: seconds(), errorStatus: nil)
             return response

@@ -7,8 +7,9 @@ import Logging
 /// on SIGTERM / SIGINT).
 ///
 /// - Parameter onServerRunning: called once listening, with the port (the chosen one for port 0).
+/// - Parameter requestLogs: where answered infer requests are logged (run it as a service too).
 public func buildServeApplication(
-    _ arguments: some ServeArguments, models: ModelRepository, metrics: ServeMetrics,
+    _ arguments: some ServeArguments, models: ModelRepository, metrics: ServeMetrics, requestLogs: RequestLogs? = nil,
     logger: Logger = Logger(label: "mlp.serve"),
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
@@ -18,7 +19,7 @@ public func buildServeApplication(
     let guarded = router.group()
     if let token = arguments.token { guarded.add(middleware: BearerTokenMiddleware(token: token)) }
     let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: [])
-    InferenceController(models: models, metrics: metrics, server: server, maxBodyBytes: arguments.maxBodyBytes).addRoutes(to: guarded)
+    InferenceController(models: models, metrics: metrics, server: server, maxBodyBytes: arguments.maxBodyBytes, requestLogs: requestLogs).addRoutes(to: guarded)
     MetricsController(metrics: metrics).addRoutes(to: guarded)
     for name in models.names {
         for version in models.versions(of: name) { metrics.register(model: name, version: version) }
