@@ -117,3 +117,19 @@ def test_serving_an_unknown_deployment_fails_with_a_clear_message(bc):
     process = bc.start("serve", "--port", "0", "--deployment", "nope")
     assert process.wait(timeout=60) != 0
     assert "no deployment is named 'nope'" in process.stderr.read()
+
+
+def test_a_deployments_request_log_is_kept_with_it_and_mlp_drift_reads_it(bc):
+    bc.mlp("deploy", "breast-cancer-logreg:1", "--name", "bc")
+    server = Server(bc, "--deployment", "bc", "--log-requests")
+    rows = feature_rows(569)
+    for row in rows:
+        body = json.dumps({"inputs": [{"name": "features", "shape": [1, 30], "datatype": "FP64", "data": row}]}).encode()
+        request = urllib.request.Request(f"{server.url}/v2/models/bc/infer", data=body, headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).read()
+    server.stop()   # seals the open segment
+    logs = bc.json("deployments", "bc")["request_logs"]
+    assert sum(log["rows"] for log in logs) == len(rows), logs
+    # Every row of the training data, logged once: the same distribution as the reference.
+    same = bc.mlp("drift", "bc", "--reference", str(CSV), check=False)
+    assert same.returncode == 0, same.stdout + same.stderr
