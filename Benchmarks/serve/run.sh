@@ -89,6 +89,9 @@ for name in mlp baseline; do
     fi
   done
 done
+# The floor under any handler: the same server answering GET /v2/health/live (no body, no model).
+health="$(wrk -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$mlp_port/v2/health/live")"
+echo "mlp serve GET /v2/health/live (an empty handler), 32 connections: $(awk '/^Requests\/sec:/ {print $2}' <<<"$health") req/s, p99 $(awk '$1 == "99%" {print $2}' <<<"$health")"
 echo "requests/s at p99 < 10 ms: mlp serve ${best[mlp]}, FastAPI + ONNX Runtime (${WORKERS} uvicorn workers) ${best[baseline]}"
 python3 -c 'import sys; a, b = map(float, sys.argv[1:3]); print(f"ratio: {a / b:.2f}x" if b else "ratio: baseline never met p99 < 10 ms")' "${best[mlp]}" "${best[baseline]}"
 

@@ -22,8 +22,10 @@ extension MLPCommandLine {
                 (FP32/FP64, [batch, features]) and return "label" and "probabilities" (or "prediction"); embedding models \
                 take "text" (BYTES, [batch]) and return "embedding" (FP32, [batch, dimension]).
 
-                Concurrent requests to one model are merged into one forward pass of at most --max-batch rows, waiting at \
-                most --batch-delay-ms. SIGTERM or SIGINT stops the server gracefully.
+                Concurrent requests to one model are merged into one forward pass of at most --max-batch rows: those that \
+                arrive while a pass runs share the next one, and with --batch-delay-ms above 0 a request also waits up to \
+                that long for company (worth it for a large model under heavy load; it adds that much latency to a lone \
+                request). SIGTERM or SIGINT stops the server gracefully.
 
                 With --log-requests, answered requests are logged as dataset artifacts of the project (one row per \
                 input row: time, version, the model's input columns, its answer), which `mlp drift NAME --reference DATA` \
@@ -54,8 +56,8 @@ extension MLPCommandLine {
         @Option(name: .customLong("max-batch"), help: "The most rows one forward pass runs.")
         var maxBatch = 32
 
-        @Option(name: .customLong("batch-delay-ms"), help: "The longest a request waits for others to share its forward pass, in milliseconds.")
-        var batchDelayMs = 2.0
+        @Option(name: .customLong("batch-delay-ms"), help: "The longest a request waits for others to share its forward pass, in milliseconds (0: no waiting; requests that arrive while a pass runs still share the next one).")
+        var batchDelayMs = 0.0
 
         @Option(name: .customLong("max-body"), help: "The largest request body accepted, in bytes.")
         var maxBody = 16 << 20
