@@ -38,7 +38,7 @@ import MLPData
     }
 
     @Test func itScoresARegressorAgainstAnotherTargetColumn() async throws {
-        var generator = SeededGenerator(seed: 9)
+        var generator = SplitMix64(seed: 9)
         let x = uniforms(100, 0, 10, &generator)
         let train = try written(try Dataset(columns: [.float("x", x), .float("y", x.map { 2 * $0 + 1 })]))
         let model = try temporaryPath("model")

@@ -8,7 +8,7 @@ import MLPData
     /// y = 3 + 2·a − 0.5·b + 4·[colour = red] exactly, with a category column whose one-hot
     /// features are collinear with the intercept.
     func exactData(rows: Int, seed: UInt64) throws -> Dataset {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let a = uniforms(rows, -5, 5, &generator), b = uniforms(rows, 0, 100, &generator)
         let colours = (0..<rows).map { _ in ["red", "green", "blue"][Int(generator.next() % 3)] }
         let y = (0..<rows).map { 3 + 2 * a[$0] - 0.5 * b[$0] + (colours[$0] == "red" ? 4 : 0) }
@@ -16,7 +16,7 @@ import MLPData
     }
 
     @Test func leastSquaresRecoversTheExactCoefficients() throws {
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let a = uniforms(200, -5, 5, &generator), b = uniforms(200, 0, 100, &generator)
         let x = FeatureMatrix(rows: 200, columns: 2, values: (0..<200).flatMap { [a[$0], b[$0]] })
         let model = try LinearRegression.fit(x, y: (0..<200).map { 3 + 2 * a[$0] - 0.5 * b[$0] })
@@ -47,7 +47,7 @@ import MLPData
 
     @Test func ridgeShrinksByTheKnownFactor() throws {
         // One feature: on standardised data the ridge coefficient is the least-squares one / (1 + l2).
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         let a = uniforms(500, -1, 1, &generator)
         let y = a.map { 1 + 3 * $0 + (0.5 - (Double(Int($0 * 1000) % 7)) / 7) }
         let x = FeatureMatrix(rows: 500, columns: 1, values: a)

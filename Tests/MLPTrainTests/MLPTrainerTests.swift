@@ -7,14 +7,14 @@ import MLPData
 @Suite struct MLPTrainerTests {
     /// XOR-like: the class is whether x and y have the same sign, which no linear model can learn.
     func xor(rows: Int, seed: UInt64) throws -> Dataset {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let x = uniforms(rows, -1, 1, &generator), y = uniforms(rows, -1, 1, &generator)
         return try Dataset(columns: [.float("x", x), .float("y", y), .string("label", (0..<rows).map { x[$0] * y[$0] > 0 ? "same" : "different" })])
     }
 
     /// Noise: ten random features and a random label.
     func noise(rows: Int, seed: UInt64) throws -> Dataset {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var columns = (0..<10).map { Column.float("f\($0)", uniforms(rows, 0, 1, &generator)) }
         columns.append(.int("label", (0..<rows).map { _ in Int64(generator.next() % 2) }))
         return try Dataset(columns: columns)
@@ -50,7 +50,7 @@ import MLPData
     }
 
     @Test func aRegressorFitsASmoothFunction() async throws {
-        var generator = SeededGenerator(seed: 4)
+        var generator = SplitMix64(seed: 4)
         func sine(_ rows: Int) throws -> Dataset {
             let x = uniforms(rows, -3, 3, &generator)
             return try Dataset(columns: [.float("x", x), .float("y", x.map { 10 + 5 * sin($0) })])

@@ -34,7 +34,7 @@ import MLPModels
 
     @Test func flippedTensorBytesNeverCrashTheLoaderOrThePrediction() async throws {
         let (gbt, mlp, rows) = try await Self.artifacts()
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         var refused = 0, trials = 0
         for folder in [gbt, mlp] {
             let path = "\(folder)/\(ModelCard.tensorFile)"

@@ -1,11 +1,12 @@
 import Foundation
+import MLPCore
 import Testing
 import MLPData
 @testable import MLPTrain
 
 @Suite struct NeuralNetworkTests {
     @Test func theKernelsAgreeWithPlainLoopsOnOddSizes() {
-        var generator = SeededGenerator(seed: 1)
+        var generator = SplitMix64(seed: 1)
         let m = 7, k = 6, n = 5
         let a = (0..<(m * k)).map { _ in Float(generator.unit() - 0.5) }, b = (0..<(k * n)).map { _ in Float(generator.unit() - 0.5) }
         let d = (0..<(m * n)).map { _ in Float(generator.unit() - 0.5) }
@@ -38,7 +39,7 @@ import MLPData
     /// Back-propagation against central differences of the loss, on a small two-hidden-layer network.
     @Test func backPropagationMatchesNumericalGradients() {
         let shape = NetworkShape(sizes: [3, 5, 4, 3])
-        var generator = SeededGenerator(seed: 2)
+        var generator = SplitMix64(seed: 2)
         var parameters = (0..<shape.parameterCount).map { _ in Float(generator.unit() - 0.5) }
         let rows = 6
         let inputs = (0..<(rows * 3)).map { _ in Float(generator.unit() * 2 - 1) }
@@ -71,7 +72,7 @@ import MLPData
     }
 
     @Test func aNetworkRoundTripsThroughItsFileAndPredictsTheSame() throws {
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let x = FeatureMatrix(rows: 50, columns: 3, values: uniforms(150, -1, 1, &generator))
         let labels = (0..<50).map { x.values[$0 * 3] > 0 ? 1 : 0 }
         var settings = NeuralNetworkSettings()

@@ -1,4 +1,5 @@
 import Foundation
+import MLPCore
 import Testing
 @testable import MLPTrain
 
@@ -55,7 +56,7 @@ func blobs(samplesPerClass: Int, seed: UInt64) -> (FeatureMatrix, [Int]) {
     /// thread count set before the fit does not change the model. Large enough (2,000 × 64, ten
     /// classes) for OpenBLAS to split its products when it has two threads.
     @Test func theModelDoesNotDependOnTheBLASThreadCountSetBefore() throws {
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         let rows = 2000, columns = 64
         let x = FeatureMatrix(rows: rows, columns: columns, values: (0..<(rows * columns)).map { _ in generator.unit() * 2 - 1 })
         let labels = (0..<rows).map { row in Int((x.values[row * columns] + 1) * 4.99) }

@@ -52,6 +52,6 @@ func gbtModel(_ path: String) throws -> GBTModel {
 }
 
 /// Uniform draws in [low, high) from a seeded generator.
-func uniforms(_ count: Int, _ low: Double, _ high: Double, _ generator: inout SeededGenerator) -> [Double] {
+func uniforms(_ count: Int, _ low: Double, _ high: Double, _ generator: inout SplitMix64) -> [Double] {
     (0..<count).map { _ in low + (high - low) * generator.unit() }
 }

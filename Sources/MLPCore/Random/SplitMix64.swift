@@ -25,3 +25,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         for i in stride(from: values.count - 1, to: 0, by: -1) { values.swapAt(i, below(i + 1)) }
     }
 }
+
+extension SplitMix64 {
+    /// A uniform double in [0, 1) from the top 53 bits.
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import MLPCore
 
 /// How ``NeuralNetwork/fit(_:targets:settings:onEpoch:)`` trains; the defaults follow
 /// scikit-learn's `MLPClassifier` / `MLPRegressor`.
@@ -77,7 +78,7 @@ extension NeuralNetwork {
         var trainRows = parts.train
         let validationRows = parts.validation
         let shape = NetworkShape(sizes: [width] + settings.hidden + [outputs])
-        var generator = SeededGenerator(seed: settings.seed)
+        var generator = SplitMix64(seed: settings.seed)
         var parameters = [Float](repeating: 0, count: shape.parameterCount)
         for layer in 0..<shape.layers {
             // Glorot uniform, as scikit-learn initialises ReLU networks (biases too).
@@ -140,7 +141,7 @@ extension NeuralNetwork {
         }
 
         let alpha = Float(settings.alpha), beta1 = Float(settings.beta1), beta2 = Float(settings.beta2), epsilon = Float(settings.epsilon)
-        var shuffler = SeededGenerator(seed: settings.seed ^ 0x5EED_5EED_5EED_5EED)
+        var shuffler = SplitMix64(seed: settings.seed ^ 0x5EED_5EED_5EED_5EED)
         for epoch in 1...max(1, settings.maxEpochs) {
             try Task.checkCancellation()
             shuffler.shuffle(&trainRows)
@@ -220,7 +221,7 @@ extension NeuralNetwork {
         guard settings.validationFraction > 0, settings.validationFraction < 1 else {
             throw TrainingError(message: "validation_fraction must be between 0 and 1, not \(settings.validationFraction)")
         }
-        var generator = SeededGenerator(seed: settings.seed ^ 0xA11D_A7E5_A11D_A7E5)
+        var generator = SplitMix64(seed: settings.seed ^ 0xA11D_A7E5_A11D_A7E5)
         var groups: [[Int]]
         if let labels {
             var byClass: [Int32: [Int]] = [:]
