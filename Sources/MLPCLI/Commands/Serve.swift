@@ -19,7 +19,9 @@ extension MLPCommandLine {
 
                 Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready], \
                 POST /v2/models/NAME[/versions/V]/infer, GET /metrics (Prometheus). Tabular models take "features" \
-                (FP32/FP64, [batch, features]) and return "label" and "probabilities" (or "prediction"); embedding models \
+                (FP32/FP64, [batch, features], one-hot columns expanded) or one input per source column named as the \
+                column ([batch]; numbers, or BYTES for a categorical column, which the server one-hot encodes with the \
+                model card's categories), and return "label" and "probabilities" (or "prediction"); embedding models \
                 take "text" (BYTES, [batch]) and return "embedding" (FP32, [batch, dimension]).
 
                 Concurrent requests to one model are merged into one forward pass of at most --max-batch rows: those that \

@@ -2,9 +2,15 @@ import MLPTrain
 
 /// A tabular model (any ``TrainedModel`` that ``ModelFile`` loads) behind the protocol.
 ///
-/// Input `features`: FP32 or FP64, shape `[batch, F]`, the encoded feature row the model's
-/// encoder produces (its ``FeatureEncoder/featureNames``, in order); the standardisation the
-/// model learned is applied inside ``TrainedModel/predict(_:)``. Outputs: a classifier gives
+/// Input, either form:
+/// - `features`: FP32 or FP64, shape `[batch, F]`, the encoded feature row the model's encoder
+///   produces (its ``FeatureEncoder/featureNames``, in order: one-hot columns already expanded);
+/// - one input per source column, named as the column, shape `[batch]` or `[batch, 1]`: numbers
+///   (any numeric datatype, or BOOL) for a numeric column, BYTES for a categorical one, which the
+///   server one-hot encodes with the categories in the model card (a category the model never saw
+///   encodes as all zeros, as in training).
+///
+/// The standardisation the model learned is applied inside ``TrainedModel/predict(_:)``. Outputs: a classifier gives
 /// `label` (BYTES `[batch]`) and `probabilities` (FP64 `[batch, classes]`); a regressor gives
 /// `prediction` (FP64 `[batch]`).
 public struct TabularServedModel: BatchableModel {
@@ -49,8 +55,13 @@ public struct TabularServedModel: BatchableModel {
                 TensorMetadata(name: "probabilities", datatype: .fp64, shape: [-1, classes.count])]
     }
 
-    /// One feature row per row of the `[batch, F]` input.
+    /// One feature row per example: from the `[batch, F]` `features` input, or encoded from one
+    /// input per source column.
     public func rows(from request: InferenceRequest) throws -> [[Double]] {
+        if !request.inputs.contains(where: { $0.name == Self.inputName }),
+           request.inputs.contains(where: { model.encoder.columns.contains($0.name) }) {
+            return try columnRows(from: request)
+        }
         let input = try request.input(named: Self.inputName, among: inputs)
         _ = try input.validated(allowed: [.fp32, .fp64])
         guard input.shape.count == 2, input.shape[1] == featureCount else {
@@ -88,5 +99,65 @@ public struct TabularServedModel: BatchableModel {
         let labels = results.map { row in classes[row.indices.max { row[$0] < row[$1] } ?? 0] }
         return [.init(name: "label", shape: [batch], datatype: .bytes, data: .strings(labels)),
                 .init(name: "probabilities", shape: [batch, classes.count], datatype: .fp64, data: .numbers(results.flatMap { $0 }))]
+    }
+
+    /// The numeric datatypes a numeric column's input may have.
+    static let numericColumnTypes: [TensorDatatype] = TensorDatatype.allCases.filter { $0.isNumeric } + [.bool]
+
+    /// Feature rows encoded from one input per source column (see the type's documentation).
+    func columnRows(from request: InferenceRequest) throws -> [[Double]] {
+        let encoder = model.encoder
+        let columnList = encoder.columns.map { "'\($0)'" }.joined(separator: ", ")
+        if let unknown = request.inputs.first(where: { !encoder.columns.contains($0.name) }) {
+            throw ServeError.badRequest("the model has no input '\(unknown.name)'; send '\(Self.inputName)' [batch, \(featureCount)] or one input per column: \(columnList)")
+        }
+        let missing = encoder.columns.filter { name in !request.inputs.contains { $0.name == name } }
+        guard missing.isEmpty else {
+            throw ServeError.badRequest("inputs for the model's columns \(missing.map { "'\($0)'" }.joined(separator: ", ")) are missing; give one input per column (\(columnList)), or '\(Self.inputName)' [batch, \(featureCount)]")
+        }
+        var batch: Int?
+        var rows: [[Double]] = []
+        var offset = 0
+        for (name, encoding) in zip(encoder.columns, encoder.encodings) {
+            let matching = request.inputs.filter { $0.name == name }
+            guard matching.count == 1 else { throw ServeError.badRequest("input '\(name)' is given \(matching.count) times") }
+            let input = matching[0]
+            guard input.shape.count == 1 || (input.shape.count == 2 && input.shape[1] == 1) else {
+                throw ServeError.badRequest("input '\(name)' must have shape [batch] or [batch, 1] (one value of the column per example), not \(input.shape)")
+            }
+            let count = input.shape[0]
+            if let batch, batch != count {
+                throw ServeError.badRequest("input '\(name)' has \(count) examples but '\(encoder.columns[0])' has \(batch); every column input needs the same batch")
+            }
+            if batch == nil {
+                batch = count
+                rows = Array(repeating: Array(repeating: 0, count: featureCount), count: count)
+            }
+            switch encoding {
+            case .numeric:
+                _ = try input.validated(allowed: Self.numericColumnTypes)
+                let values: [Double]
+                switch input.data {
+                case .numbers(let numbers): values = numbers
+                case .floats(let floats): values = floats.map(Double.init)
+                case .bools(let flags): values = flags.map { $0 ? 1 : 0 }
+                case .strings: values = []
+                }
+                if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                    throw ServeError.badRequest("input '\(name)': element \(bad) is not a finite number")
+                }
+                for row in 0..<count { rows[row][offset] = values[row] }
+                offset += 1
+            case .oneHot(let categories):
+                _ = try input.validated(allowed: [.bytes])
+                guard case .strings(let values) = input.data else { break }
+                let position = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($0.element, $0.offset) })
+                for row in 0..<count {
+                    if let index = position[values[row]] { rows[row][offset + index] = 1 }
+                }
+                offset += categories.count
+            }
+        }
+        return rows
     }
 }

@@ -96,9 +96,14 @@ public struct RequestLogSchema: Sendable, Equatable {
     /// The rows a request holds (its batch), or 0 when its input is not there in the expected form.
     public func rowCount(of request: InferenceRequest) -> Int {
         switch inputs {
-        case .features(_, let width):
-            guard let input = request.inputs.first(where: { $0.name == TabularServedModel.inputName }), input.shape.count == 2,
-                  input.shape[1] == width, input.shape[0] >= 0 else { return 0 }
+        case .features(let columns, let width):
+            guard let input = request.inputs.first(where: { $0.name == TabularServedModel.inputName }) else {
+                // One input per column: the model checked them; the batch is any column's length.
+                guard let first = columns.first, let input = request.inputs.first(where: { $0.name == first.name }),
+                      columns.allSatisfy({ column in request.inputs.first { $0.name == column.name }?.data.count == input.data.count }) else { return 0 }
+                return input.data.count
+            }
+            guard input.shape.count == 2, input.shape[1] == width, input.shape[0] >= 0 else { return 0 }
             let (elements, overflow) = input.shape[0].multipliedReportingOverflow(by: width)
             return !overflow && input.data.count == elements ? input.shape[0] : 0
         case .text:
@@ -115,6 +120,19 @@ public struct RequestLogSchema: Sendable, Equatable {
         guard count > 0 else { return [] }
         var rows = [[String]](repeating: [Self.number(time), version], count: count)
         switch inputs {
+        case .features(let columns, _) where !request.inputs.contains(where: { $0.name == TabularServedModel.inputName }):
+            // One input per column: log each as sent (a category as its text).
+            for column in columns {
+                let input = request.inputs.first { $0.name == column.name }!
+                for row in 0..<count {
+                    switch input.data {
+                    case .strings(let values): rows[row].append(values[row])
+                    case .numbers(let values): rows[row].append(Self.number(values[row]))
+                    case .floats(let values): rows[row].append(Self.number(Double(values[row])))
+                    case .bools(let values): rows[row].append(values[row] ? "1" : "0")
+                    }
+                }
+            }
         case .features(let columns, let width):
             let input = request.inputs.first { $0.name == TabularServedModel.inputName }!
             let values: [Double]
