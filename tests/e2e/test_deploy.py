@@ -133,3 +133,20 @@ def test_a_deployments_request_log_is_kept_with_it_and_mlp_drift_reads_it(bc):
     # Every row of the training data, logged once: the same distribution as the reference.
     same = bc.mlp("drift", "bc", "--reference", str(CSV), check=False)
     assert same.returncode == 0, same.stdout + same.stderr
+
+
+def test_one_input_per_column_gets_the_same_answer_as_the_feature_row(bc):
+    bc.mlp("deploy", "breast-cancer-logreg:1", "--name", "bc")
+    server = Server(bc, "--deployment", "bc")
+    names = [name for name in CSV.read_text().splitlines()[0].split(",") if name != "target"]
+    rows = feature_rows(3)
+    columns = [{"name": name, "shape": [3], "datatype": "FP64", "data": [row[i] for row in rows]} for i, name in enumerate(names)]
+    request = urllib.request.Request(f"{server.url}/v2/models/bc/infer", data=json.dumps({"inputs": columns}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    by_column = json.loads(urllib.request.urlopen(request, timeout=10).read())
+    features = {"inputs": [{"name": "features", "shape": [3, 30], "datatype": "FP64", "data": rows}]}
+    request = urllib.request.Request(f"{server.url}/v2/models/bc/infer", data=json.dumps(features).encode(),
+                                     headers={"Content-Type": "application/json"})
+    by_row = json.loads(urllib.request.urlopen(request, timeout=10).read())
+    assert by_column["outputs"] == by_row["outputs"]
+    server.stop()
