@@ -70,11 +70,7 @@ extension MLPCommandLine {
                                       stickyHeader: stickyHeader, maxErrorRate: maxErrorRate ?? current?.maxErrorRate,
                                       maxP99Ms: maxP99Ms ?? current?.maxP99Ms, minRequests: minRequests ?? current?.minRequests ?? 50)
             let deployment = try store.deploy(spec, by: by ?? currentUser())
-            if output.json {
-                try Format.printJSON(DeploymentViews.json(deployment))
-                return
-            }
-            print(DeploymentViews.sentence(deployment))
+            try DeploymentViews.show(deployment, json: output.json)
         }
     }
 }

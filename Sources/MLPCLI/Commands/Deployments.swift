@@ -68,6 +68,11 @@ extension MLPCommandLine {
 
 /// How deployments read, as text and as JSON.
 enum DeploymentViews {
+    /// Prints a deployment after a change: its JSON view, or its sentence.
+    static func show(_ deployment: DeploymentRecord, json: Bool) throws {
+        if json { try Format.printJSON(Self.json(deployment)) } else { print(sentence(deployment)) }
+    }
+
     /// One line: what serves the deployment now.
     static func sentence(_ deployment: DeploymentRecord) -> String {
         let stable = "\(deployment.model):\(deployment.stableVersion)"

@@ -21,11 +21,7 @@ extension MLPCommandLine {
 
         func run() async throws {
             let deployment = try project.locate().openStore().promote(deployment: name, by: by ?? currentUser())
-            if output.json {
-                try Format.printJSON(DeploymentViews.json(deployment))
-                return
-            }
-            print(DeploymentViews.sentence(deployment))
+            try DeploymentViews.show(deployment, json: output.json)
         }
     }
 
@@ -49,11 +45,7 @@ extension MLPCommandLine {
 
         func run() async throws {
             let deployment = try project.locate().openStore().rollback(deployment: name, by: by ?? currentUser(), reason: reason)
-            if output.json {
-                try Format.printJSON(DeploymentViews.json(deployment))
-                return
-            }
-            print(DeploymentViews.sentence(deployment))
+            try DeploymentViews.show(deployment, json: output.json)
         }
     }
 }
