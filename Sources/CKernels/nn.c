@@ -122,14 +122,72 @@ void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, 
 
 static inline float gelu(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
 
-// erff has no vector form in libm, so GELU takes the same (exact) path on every CPU.
+#if CK_X86
+// erf on 8 lanes: x P(x^2) / Q(x^2) on x clamped to [-4, 4] (erf(4) rounds to 1 in float), the
+// rational approximation Eigen and XLA use for float erf (coefficients from there). Measured on
+// 2M points over [-10, 10], GELU's 1 + erf is within 5.2e-7 of erf in double (libm's erff: 2.1e-7
+// by the same measure), a few float ulps of 1; NeuralKernelTests checks GELU to 1e-6. libm's
+// erff costs a scalar call per element, which was a sixth of the forward pass's CPU time.
+CK_AVX2 static inline __m256 erf_avx2(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-4.0f)), _mm256_set1_ps(4.0f));
+    const __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-2.72614225801306e-10f);
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(2.77068142495902e-08f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-2.10102402082508e-06f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-5.69250639462346e-05f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-7.34990630326855e-04f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-2.95459980854025e-03f));
+    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-1.60960333262415e-02f));
+    __m256 q = _mm256_set1_ps(-1.45660718464996e-05f);
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-2.13374055278905e-04f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-1.68282697438203e-03f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-7.37332916720468e-03f));
+    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-1.42647390514189e-02f));
+    return _mm256_div_ps(_mm256_mul_ps(x, p), q);
+}
+
+CK_AVX2 static inline __m256 gelu_avx2(__m256 v) {
+    const __m256 e = erf_avx2(_mm256_mul_ps(v, _mm256_set1_ps(0.70710678118654752f)));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+// x[j] = gelu(x[j] + bias[j]) for j < n (bias may be NULL); the tail goes through an 8-float
+// buffer so that every element takes the same formula.
+CK_AVX2 static void add_bias_gelu_avx2(float *x, int64_t n, const float *bias) {
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_loadu_ps(x + j);
+        if (bias) v = _mm256_add_ps(v, _mm256_loadu_ps(bias + j));
+        _mm256_storeu_ps(x + j, gelu_avx2(v));
+    }
+    if (j < n) {
+        float tail[8] = {0};
+        for (int64_t t = j; t < n; t++) tail[t - j] = x[t] + (bias ? bias[t] : 0.0f);
+        _mm256_storeu_ps(tail, gelu_avx2(_mm256_loadu_ps(tail)));
+        for (int64_t t = j; t < n; t++) x[t] = tail[t - j];
+    }
+}
+#endif
+
 void ck_gelu(float *x, int64_t count) {
+#if CK_X86
+    if (ck_use_avx2()) {
+        add_bias_gelu_avx2(x, count, NULL);
+        return;
+    }
+#endif
     for (int64_t i = 0; i < count; i++) x[i] = gelu(x[i]);
 }
 
 void ck_add_bias_gelu(float *x, int64_t rows, int64_t n, const float *bias) {
     for (int64_t r = 0; r < rows; r++) {
         float *row = x + r * n;
+#if CK_X86
+        if (ck_use_avx2()) {
+            add_bias_gelu_avx2(row, n, bias);
+            continue;
+        }
+#endif
         for (int64_t j = 0; j < n; j++) row[j] = gelu(row[j] + bias[j]);
     }
 }

@@ -24,6 +24,23 @@ final class NeuralKernelTests: XCTestCase {
         }
     }
 
+    /// GELU on a dense grid over [-10, 10] and at the extremes, both paths, against erf in
+    /// Double: within 1e-6 absolute and 2e-6 relative (the AVX2 path's erf is a rational
+    /// approximation, not libm's erff).
+    func testGELUAccuracyOnDenseGrid() {
+        let grid = (0...200_000).map { Float(-10 + 20 * Double($0) / 200_000) } + [-100, -30, 30, 100, 0, -0.0, .leastNormalMagnitude]
+        forEachKernelPath { path in
+            var out = grid
+            ck_gelu(&out, Int64(out.count))
+            var worst: (error: Float, at: Float) = (0, 0)
+            for (v, y) in zip(grid, out) {
+                let error = abs(y - gelu(v))
+                if error > 1e-6 + 2e-6 * abs(gelu(v)), error > worst.error { worst = (error, v) }
+            }
+            XCTAssertEqual(worst.error, 0, "\(path): GELU off by \(worst.error) at \(worst.at)")
+        }
+    }
+
     func testBiasAndResidual() throws {
         var rng = SeededGenerator(seed: 9)
         let (rows, n) = (3, 21)
