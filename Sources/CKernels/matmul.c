@@ -288,31 +288,76 @@ CK_AVX2 static void panel_task(void *context, int64_t task) {
     }
 }
 
-static int matmul_avx2(ck_pool *pool, matmul_job *job) {
+static size_t panel_bytes(int weight_type, int64_t blocks) {
+    return (size_t)blocks * (weight_type == CK_WEIGHT_Q8_0 ? Q8_PANEL_BLOCK : Q4_PANEL_BLOCK);
+}
+
+static void pack_task(void *context, int64_t p) { pack_panel(context, p); }
+
+// `packed`: the weights' panels from ck_pack_quantized_panels, or NULL to repack them here.
+static int matmul_avx2(ck_pool *pool, matmul_job *job, const void *packed) {
     job->panel_count = (job->n + PANEL_ROWS - 1) / PANEL_ROWS;
-    job->panel_bytes = (size_t)job->blocks * (job->weight_type == CK_WEIGHT_Q8_0 ? Q8_PANEL_BLOCK : Q4_PANEL_BLOCK);
+    job->panel_bytes = panel_bytes(job->weight_type, job->blocks);
     job->row_tasks = (job->m + TASK_ROWS - 1) / TASK_ROWS;
     job->panel_tasks = (job->panel_count + TASK_PANELS - 1) / TASK_PANELS;
     const size_t panels_size = (size_t)job->panel_count * job->panel_bytes;
-    job->panels = aligned_alloc(32, panels_size);
+    uint8_t *own_panels = packed ? NULL : aligned_alloc(32, panels_size);
+    job->panels = packed ? (uint8_t *)packed : own_panels;
     job->xa = malloc((size_t)job->m * (size_t)job->blocks * sizeof(activation_block));
     if (!job->panels || !job->xa) {
-        free(job->panels);
+        free(own_panels);
         free(job->xa);
         return -1;
     }
-    ck_pool_run(pool, job->row_tasks + job->panel_count, prepare_task, job);
+    // With the panels given, only the activation rows need preparing (tasks past row_tasks repack).
+    ck_pool_run(pool, job->row_tasks + (packed ? 0 : job->panel_count), prepare_task, job);
     ck_pool_run(pool, job->row_tasks * job->panel_tasks, panel_task, job);
-    free(job->panels);
+    free(own_panels);
     free(job->xa);
     return 0;
 }
 #endif
 
-int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k,
-                        const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo) {
-    if (n < 0 || m < 0 || k <= 0 || k % CK_QK != 0 || ldx < k || ldo < n) return -1;
-    if (weight_type != CK_WEIGHT_Q8_0 && weight_type != CK_WEIGHT_Q4_0) return -1;
+static int valid_weights(int weight_type, int64_t n, int64_t k) {
+    return n >= 0 && k > 0 && k % CK_QK == 0 && (weight_type == CK_WEIGHT_Q8_0 || weight_type == CK_WEIGHT_Q4_0);
+}
+
+size_t ck_quantized_panels_bytes(int weight_type, int64_t n, int64_t k) {
+#if CK_X86
+    if (!ck_use_avx2() || !valid_weights(weight_type, n, k) || n == 0) return 0;
+    const int64_t panels = (n + PANEL_ROWS - 1) / PANEL_ROWS;
+    const size_t bytes = panel_bytes(weight_type, k / CK_QK);
+    if ((uint64_t)panels > SIZE_MAX / bytes) return 0;
+    return (size_t)panels * bytes;
+#else
+    (void)weight_type, (void)n, (void)k;
+    return 0;
+#endif
+}
+
+int ck_pack_quantized_panels(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k, void *panels) {
+#if CK_X86
+    if (!ck_use_avx2() || !valid_weights(weight_type, n, k) || n == 0 || !panels || ((uintptr_t)panels % 32) != 0) return -1;
+    const int64_t blocks = k / CK_QK;
+    matmul_job job = {
+        .weight_type = weight_type,
+        .w = w,
+        .w_row_bytes = (size_t)blocks * (weight_type == CK_WEIGHT_Q8_0 ? sizeof(ck_block_q8_0) : sizeof(ck_block_q4_0)),
+        .n = n, .k = k, .blocks = blocks,
+        .panels = panels,
+        .panel_bytes = panel_bytes(weight_type, blocks),
+    };
+    ck_pool_run(pool, (n + PANEL_ROWS - 1) / PANEL_ROWS, pack_task, &job);
+    return 0;
+#else
+    (void)pool, (void)weight_type, (void)w, (void)n, (void)k, (void)panels;
+    return -1;
+#endif
+}
+
+int ck_matmul_quantized_packed(ck_pool *pool, int weight_type, const void *w, const void *panels, int64_t n, int64_t k,
+                               const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo) {
+    if (!valid_weights(weight_type, n, k) || m < 0 || ldx < k || ldo < n) return -1;
     if (n == 0 || m == 0) return 0;
     const int64_t blocks = k / CK_QK;
     matmul_job job = {
@@ -322,7 +367,14 @@ int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n
         .n = n, .k = k, .m = m, .x = x, .ldx = ldx, .out = out, .ldo = ldo, .blocks = blocks,
     };
 #if CK_X86
-    if (ck_use_avx2()) return matmul_avx2(pool, &job);
+    if (ck_use_avx2()) return matmul_avx2(pool, &job, panels);
+#else
+    (void)panels;
 #endif
     return matmul_scalar(pool, &job);
+}
+
+int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k,
+                        const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo) {
+    return ck_matmul_quantized_packed(pool, weight_type, w, NULL, n, k, x, ldx, m, out, ldo);
 }
