@@ -101,21 +101,30 @@ static int matmul_scalar(ck_pool *pool, matmul_job *job) {
 #if CK_X86
 
 // Quantizes rows [64 t, 64 t + 64) of x into activation blocks (same bytes and scales as
-// ck_quantize_row_q8_0, so both paths multiply the same integers).
-static void quantize_activation_rows(const matmul_job *job, int64_t task) {
+// ck_quantize_row_q8_0, which does the quantizing, a row at a time, so both paths multiply the
+// same integers); then each block's quants are copied and summed 32 at a time.
+CK_AVX2 static void quantize_activation_rows(const matmul_job *job, int64_t task) {
+    enum { CHUNK = 64 }; // blocks quantized per ck_quantize_row_q8_0 call (2 KB of stack)
     const int64_t r0 = task * TASK_ROWS, r1 = r0 + TASK_ROWS < job->m ? r0 + TASK_ROWS : job->m;
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    ck_block_q8_0 blocks[CHUNK];
     for (int64_t r = r0; r < r1; r++) {
         activation_block *out = job->xa + r * job->blocks;
-        for (int64_t b = 0; b < job->blocks; b++) {
-            ck_block_q8_0 block;
-            ck_quantize_row_q8_0(job->x + r * job->ldx + b * CK_QK, &block, CK_QK);
-            int32_t sum = 0;
-            for (int j = 0; j < CK_QK; j++) {
-                out[b].qs[j] = block.qs[j];
-                sum += block.qs[j];
+        for (int64_t b0 = 0; b0 < job->blocks; b0 += CHUNK) {
+            const int64_t count = job->blocks - b0 < CHUNK ? job->blocks - b0 : CHUNK;
+            ck_quantize_row_q8_0(job->x + r * job->ldx + b0 * CK_QK, blocks, count * CK_QK);
+            for (int64_t i = 0; i < count; i++) {
+                const __m256i qs = _mm256_loadu_si256((const __m256i *)blocks[i].qs);
+                _mm256_storeu_si256((__m256i *)out[b0 + i].qs, qs);
+                // 1 (unsigned) x q (signed) pair sums, then to int32: the 8 lanes add up to sum(q).
+                const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qs), ones16);
+                __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+                s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+                s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+                out[b0 + i].d = ck_half_to_float(blocks[i].d);
+                out[b0 + i].sum8 = 8 * _mm_cvtsi128_si32(s);
             }
-            out[b].d = ck_half_to_float(block.d);
-            out[b].sum8 = 8 * sum;
         }
     }
 }
