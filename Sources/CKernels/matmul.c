@@ -101,21 +101,30 @@ static int matmul_scalar(ck_pool *pool, matmul_job *job) {
 #if CK_X86
 
 // Quantizes rows [64 t, 64 t + 64) of x into activation blocks (same bytes and scales as
-// ck_quantize_row_q8_0, so both paths multiply the same integers).
-static void quantize_activation_rows(const matmul_job *job, int64_t task) {
+// ck_quantize_row_q8_0, which does the quantizing, a row at a time, so both paths multiply the
+// same integers); then each block's quants are copied and summed 32 at a time.
+CK_AVX2 static void quantize_activation_rows(const matmul_job *job, int64_t task) {
+    enum { CHUNK = 64 }; // blocks quantized per ck_quantize_row_q8_0 call (2 KB of stack)
     const int64_t r0 = task * TASK_ROWS, r1 = r0 + TASK_ROWS < job->m ? r0 + TASK_ROWS : job->m;
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    ck_block_q8_0 blocks[CHUNK];
     for (int64_t r = r0; r < r1; r++) {
         activation_block *out = job->xa + r * job->blocks;
-        for (int64_t b = 0; b < job->blocks; b++) {
-            ck_block_q8_0 block;
-            ck_quantize_row_q8_0(job->x + r * job->ldx + b * CK_QK, &block, CK_QK);
-            int32_t sum = 0;
-            for (int j = 0; j < CK_QK; j++) {
-                out[b].qs[j] = block.qs[j];
-                sum += block.qs[j];
+        for (int64_t b0 = 0; b0 < job->blocks; b0 += CHUNK) {
+            const int64_t count = job->blocks - b0 < CHUNK ? job->blocks - b0 : CHUNK;
+            ck_quantize_row_q8_0(job->x + r * job->ldx + b0 * CK_QK, blocks, count * CK_QK);
+            for (int64_t i = 0; i < count; i++) {
+                const __m256i qs = _mm256_loadu_si256((const __m256i *)blocks[i].qs);
+                _mm256_storeu_si256((__m256i *)out[b0 + i].qs, qs);
+                // 1 (unsigned) x q (signed) pair sums, then to int32: the 8 lanes add up to sum(q).
+                const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(ones8, qs), ones16);
+                __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+                s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+                s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+                out[b0 + i].d = ck_half_to_float(blocks[i].d);
+                out[b0 + i].sum8 = 8 * _mm_cvtsi128_si32(s);
             }
-            out[b].d = ck_half_to_float(block.d);
-            out[b].sum8 = 8 * sum;
         }
     }
 }
@@ -288,31 +297,76 @@ CK_AVX2 static void panel_task(void *context, int64_t task) {
     }
 }
 
-static int matmul_avx2(ck_pool *pool, matmul_job *job) {
+static size_t panel_bytes(int weight_type, int64_t blocks) {
+    return (size_t)blocks * (weight_type == CK_WEIGHT_Q8_0 ? Q8_PANEL_BLOCK : Q4_PANEL_BLOCK);
+}
+
+static void pack_task(void *context, int64_t p) { pack_panel(context, p); }
+
+// `packed`: the weights' panels from ck_pack_quantized_panels, or NULL to repack them here.
+static int matmul_avx2(ck_pool *pool, matmul_job *job, const void *packed) {
     job->panel_count = (job->n + PANEL_ROWS - 1) / PANEL_ROWS;
-    job->panel_bytes = (size_t)job->blocks * (job->weight_type == CK_WEIGHT_Q8_0 ? Q8_PANEL_BLOCK : Q4_PANEL_BLOCK);
+    job->panel_bytes = panel_bytes(job->weight_type, job->blocks);
     job->row_tasks = (job->m + TASK_ROWS - 1) / TASK_ROWS;
     job->panel_tasks = (job->panel_count + TASK_PANELS - 1) / TASK_PANELS;
     const size_t panels_size = (size_t)job->panel_count * job->panel_bytes;
-    job->panels = aligned_alloc(32, panels_size);
+    uint8_t *own_panels = packed ? NULL : aligned_alloc(32, panels_size);
+    job->panels = packed ? (uint8_t *)packed : own_panels;
     job->xa = malloc((size_t)job->m * (size_t)job->blocks * sizeof(activation_block));
     if (!job->panels || !job->xa) {
-        free(job->panels);
+        free(own_panels);
         free(job->xa);
         return -1;
     }
-    ck_pool_run(pool, job->row_tasks + job->panel_count, prepare_task, job);
+    // With the panels given, only the activation rows need preparing (tasks past row_tasks repack).
+    ck_pool_run(pool, job->row_tasks + (packed ? 0 : job->panel_count), prepare_task, job);
     ck_pool_run(pool, job->row_tasks * job->panel_tasks, panel_task, job);
-    free(job->panels);
+    free(own_panels);
     free(job->xa);
     return 0;
 }
 #endif
 
-int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k,
-                        const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo) {
-    if (n < 0 || m < 0 || k <= 0 || k % CK_QK != 0 || ldx < k || ldo < n) return -1;
-    if (weight_type != CK_WEIGHT_Q8_0 && weight_type != CK_WEIGHT_Q4_0) return -1;
+static int valid_weights(int weight_type, int64_t n, int64_t k) {
+    return n >= 0 && k > 0 && k % CK_QK == 0 && (weight_type == CK_WEIGHT_Q8_0 || weight_type == CK_WEIGHT_Q4_0);
+}
+
+size_t ck_quantized_panels_bytes(int weight_type, int64_t n, int64_t k) {
+#if CK_X86
+    if (!ck_use_avx2() || !valid_weights(weight_type, n, k) || n == 0) return 0;
+    const int64_t panels = (n + PANEL_ROWS - 1) / PANEL_ROWS;
+    const size_t bytes = panel_bytes(weight_type, k / CK_QK);
+    if ((uint64_t)panels > SIZE_MAX / bytes) return 0;
+    return (size_t)panels * bytes;
+#else
+    (void)weight_type, (void)n, (void)k;
+    return 0;
+#endif
+}
+
+int ck_pack_quantized_panels(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k, void *panels) {
+#if CK_X86
+    if (!ck_use_avx2() || !valid_weights(weight_type, n, k) || n == 0 || !panels || ((uintptr_t)panels % 32) != 0) return -1;
+    const int64_t blocks = k / CK_QK;
+    matmul_job job = {
+        .weight_type = weight_type,
+        .w = w,
+        .w_row_bytes = (size_t)blocks * (weight_type == CK_WEIGHT_Q8_0 ? sizeof(ck_block_q8_0) : sizeof(ck_block_q4_0)),
+        .n = n, .k = k, .blocks = blocks,
+        .panels = panels,
+        .panel_bytes = panel_bytes(weight_type, blocks),
+    };
+    ck_pool_run(pool, (n + PANEL_ROWS - 1) / PANEL_ROWS, pack_task, &job);
+    return 0;
+#else
+    (void)pool, (void)weight_type, (void)w, (void)n, (void)k, (void)panels;
+    return -1;
+#endif
+}
+
+int ck_matmul_quantized_packed(ck_pool *pool, int weight_type, const void *w, const void *panels, int64_t n, int64_t k,
+                               const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo) {
+    if (!valid_weights(weight_type, n, k) || m < 0 || ldx < k || ldo < n) return -1;
     if (n == 0 || m == 0) return 0;
     const int64_t blocks = k / CK_QK;
     matmul_job job = {
@@ -322,7 +376,14 @@ int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n
         .n = n, .k = k, .m = m, .x = x, .ldx = ldx, .out = out, .ldo = ldo, .blocks = blocks,
     };
 #if CK_X86
-    if (ck_use_avx2()) return matmul_avx2(pool, &job);
+    if (ck_use_avx2()) return matmul_avx2(pool, &job, panels);
+#else
+    (void)panels;
 #endif
     return matmul_scalar(pool, &job);
+}
+
+int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k,
+                        const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo) {
+    return ck_matmul_quantized_packed(pool, weight_type, w, NULL, n, k, x, ldx, m, out, ldo);
 }

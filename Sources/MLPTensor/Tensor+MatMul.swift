@@ -36,6 +36,16 @@ extension Tensor {
 
     /// ``linear(_:weight:bias:pool:)`` writing into `output` ([M, N] f32, contiguous).
     public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?, into output: Tensor, pool: ThreadPool) throws {
+        try linear(input, weight: weight, panels: nil, bias: bias, into: output, pool: pool)
+    }
+
+    /// ``linear(_:weight:bias:into:pool:)`` with a weight prepared once (``LinearWeight``), so
+    /// that a quantized weight is not repacked on every call.
+    public static func linear(_ input: Tensor, weight: LinearWeight, bias: Tensor?, into output: Tensor, pool: ThreadPool) throws {
+        try linear(input, weight: weight.weight, panels: weight.panels, bias: bias, into: output, pool: pool)
+    }
+
+    private static func linear(_ input: Tensor, weight: Tensor, panels: TensorStorage?, bias: Tensor?, into output: Tensor, pool: ThreadPool) throws {
         guard input.shape.count == 2, weight.shape.count == 2, input.shape[1] == weight.shape[1],
               output.shape == [input.shape[0], weight.shape[0]] else {
             throw TensorError.shapeMismatch(operation: "linear", details: "input \(input.shape), weight \(weight.shape), output \(output.shape)")
@@ -64,7 +74,8 @@ extension Tensor {
             }
         case .q8_0, .q4_0:
             let type = weight.dtype == .q8_0 ? Int32(CK_WEIGHT_Q8_0) : Int32(CK_WEIGHT_Q4_0)
-            let status = ck_matmul_quantized(pool.pool, type, weight.baseAddress, Int64(n), Int64(k), input.floatPointer, Int64(k), Int64(m), output.floatPointer, Int64(n))
+            let status = ck_matmul_quantized_packed(pool.pool, type, weight.baseAddress, panels.map { UnsafeRawPointer($0.baseAddress) },
+                                                    Int64(n), Int64(k), input.floatPointer, Int64(k), Int64(m), output.floatPointer, Int64(n))
             guard status == 0 else { throw TensorError.kernelFailed("quantized matmul [\(m), \(k)] · [\(n), \(k)]ᵀ failed: out of memory for the quantized activations") }
         case .f16, .bf16, .i8:
             throw TensorError.unsupportedDType(operation: "linear weight", dtype: weight.dtype)

@@ -100,6 +100,32 @@ final class MatMulTests: XCTestCase {
         }
     }
 
+    /// A weight repacked once (``LinearWeight``) gives the same outputs, bit for bit, as the
+    /// plain weight repacked on every call; it is still right after a switch to the scalar path
+    /// (which reads the weight, not the panels); f32 weights are not repacked.
+    func testPreparedWeightMatchesRepackingPerCall() throws {
+        var rng = SeededGenerator(seed: 12)
+        let pool = try ThreadPool(threadCount: 2)
+        for (m, k, n) in [(1, 32, 1), (67, 384, 41), (130, 1536, 24)] {
+            let x = rng.floats(m * k, in: -3...3), w = rng.bellShaped(n * k), bias = rng.floats(n)
+            let input = try Tensor(shape: [m, k], values: x), biasTensor = try Tensor(shape: [n], values: bias)
+            for dtype in [DType.f32, .q8_0, .q4_0] {
+                let plain = dtype == .f32 ? try Tensor(shape: [n, k], values: w) : try Tensor(shape: [n, k], values: w).converted(to: dtype)
+                try forEachKernelPath { preparedOn in
+                    let prepared = try LinearWeight(plain, pool: pool)
+                    XCTAssertEqual(prepared.isRepacked, dtype != .f32 && preparedOn == .avx2, "\(dtype) prepared on \(preparedOn)")
+                    try forEachKernelPath { path in
+                        let expected = try Tensor.linear(input, weight: plain, bias: biasTensor, pool: pool).floats()
+                        let out = try Tensor(zeros: [m, n])
+                        try Tensor.linear(input, weight: prepared, bias: biasTensor, into: out, pool: pool)
+                        XCTAssertEqual(try out.floats(), expected, "\(dtype) m\(m) k\(k) n\(n), prepared on \(preparedOn), run on \(path)")
+                    }
+                }
+            }
+        }
+        XCTAssertThrowsError(try LinearWeight(try Tensor(zeros: [4, 32]).transposed(), pool: pool))
+    }
+
     func testLinearRejectsMismatchedShapesAndTypes() throws {
         let pool = try ThreadPool(threadCount: 1)
         let x = try Tensor(zeros: [2, 32]), w = try Tensor(zeros: [3, 64])

@@ -24,6 +24,23 @@ final class NeuralKernelTests: XCTestCase {
         }
     }
 
+    /// GELU on a dense grid over [-10, 10] and at the extremes, both paths, against erf in
+    /// Double: within 1e-6 absolute and 2e-6 relative (the AVX2 path's erf is a rational
+    /// approximation, not libm's erff).
+    func testGELUAccuracyOnDenseGrid() {
+        let grid = (0...200_000).map { Float(-10 + 20 * Double($0) / 200_000) } + [-100, -30, 30, 100, 0, -0.0, .leastNormalMagnitude]
+        forEachKernelPath { path in
+            var out = grid
+            ck_gelu(&out, Int64(out.count))
+            var worst: (error: Float, at: Float) = (0, 0)
+            for (v, y) in zip(grid, out) {
+                let error = abs(y - gelu(v))
+                if error > 1e-6 + 2e-6 * abs(gelu(v)), error > worst.error { worst = (error, v) }
+            }
+            XCTAssertEqual(worst.error, 0, "\(path): GELU off by \(worst.error) at \(worst.at)")
+        }
+    }
+
     func testBiasAndResidual() throws {
         var rng = SeededGenerator(seed: 9)
         let (rows, n) = (3, 21)
@@ -71,11 +88,24 @@ final class NeuralKernelTests: XCTestCase {
 
     /// Attention over two sequences with padding, against a plain reference per head.
     func testAttentionMatchesReference() throws {
-        var rng = SeededGenerator(seed: 11)
-        let (batch, seq, heads, headDim) = (2, 5, 3, 8)
+        try checkAttention(batch: 2, seq: 5, heads: 3, headDim: 8, lengths: [5, 3], seed: 11)
+    }
+
+    /// The AVX2 kernel's edges: sequences longer than 8 and not a multiple of it, head widths of
+    /// 32 and 40 (one register chunk past 32) and one not a multiple of 8 (the portable path),
+    /// a sequence with every key masked (zeros), and one long enough that the head's scratch
+    /// (transposed keys and scores) is allocated rather than on the stack.
+    func testAttentionEdges() throws {
+        try checkAttention(batch: 3, seq: 21, heads: 2, headDim: 32, lengths: [21, 9, 1], seed: 12)
+        try checkAttention(batch: 2, seq: 13, heads: 2, headDim: 40, lengths: [13, 0], seed: 13)
+        try checkAttention(batch: 2, seq: 11, heads: 2, headDim: 12, lengths: [11, 6], seed: 14)
+        try checkAttention(batch: 1, seq: 260, heads: 1, headDim: 32, lengths: [250], seed: 15)
+    }
+
+    private func checkAttention(batch: Int, seq: Int, heads: Int, headDim: Int, lengths: [Int], seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
         let width = heads * headDim, rows = batch * seq
         let q = rng.floats(rows * width, in: -2...2), k = rng.floats(rows * width, in: -2...2), v = rng.floats(rows * width)
-        let lengths = [5, 3]
         let keep: [UInt8] = (0..<rows).map { UInt8(($0 % seq) < lengths[$0 / seq] ? 1 : 0) }
         var expected = [Float](repeating: 0, count: rows * width)
         for b in 0..<batch {
@@ -86,6 +116,7 @@ final class NeuralKernelTests: XCTestCase {
                         scores[j] = (0..<headDim).reduce(0.0) { $0 + Double(q[(b * seq + i) * width + h * headDim + $1]) * Double(k[(b * seq + j) * width + h * headDim + $1]) } / Double(headDim).squareRoot()
                     }
                     let top = scores.max()!
+                    guard top > -.infinity else { continue } // every key masked: zeros
                     let weights = scores.map { exp($0 - top) }
                     let total = weights.reduce(0, +)
                     for d in 0..<headDim {
@@ -99,7 +130,7 @@ final class NeuralKernelTests: XCTestCase {
             let out = try Tensor(zeros: [rows, width])
             try Tensor.attention(query: try Tensor(shape: [rows, width], values: q), key: try Tensor(shape: [rows, width], values: k),
                                  value: try Tensor(shape: [rows, width], values: v), into: out, batch: batch, heads: heads, keep: keep, pool: pool)
-            XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-5, "\(path)")
+            XCTAssertLessThan(maxAbsDifference(try out.floats(), expected), 1e-5, "\(path) seq \(seq) head width \(headDim)")
             // The same through column views of one fused [rows, 3 * width] tensor.
             var fused = [Float]()
             for r in 0..<rows {

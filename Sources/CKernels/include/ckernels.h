@@ -127,6 +127,20 @@ float ck_vec_dot_q4_0_q8_0(int64_t k, const ck_block_q4_0 *x, const ck_block_q8_
 /// Returns 0, or -1 when scratch memory cannot be allocated or an argument is invalid.
 int ck_matmul_quantized(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k,
                         const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo);
+/// The bytes ck_pack_quantized_panels writes for n rows of k columns of `weight_type`: the
+/// weights repacked in the layout the AVX2 kernels read. 0 when the AVX2 path is not selected
+/// (the scalar path reads the weights as they are) or the arguments are invalid.
+size_t ck_quantized_panels_bytes(int weight_type, int64_t n, int64_t k);
+/// Repacks w (n rows of k columns of `weight_type`) into `panels` (ck_quantized_panels_bytes
+/// bytes, 32-byte aligned), in parallel on the pool, so that ck_matmul_quantized_packed need not
+/// repack on every call. Returns 0, or -1 when the AVX2 path is not selected or an argument is
+/// invalid.
+int ck_pack_quantized_panels(ck_pool *pool, int weight_type, const void *w, int64_t n, int64_t k, void *panels);
+/// ck_matmul_quantized with w's panels packed beforehand (ck_pack_quantized_panels; NULL: pack
+/// them in this call). The AVX2 path reads `panels`; the scalar path reads `w`, so both must
+/// stay valid.
+int ck_matmul_quantized_packed(ck_pool *pool, int weight_type, const void *w, const void *panels, int64_t n, int64_t k,
+                               const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo);
 
 // MARK: - fp32 GEMM (OpenBLAS)
 
@@ -148,7 +162,8 @@ int ck_blas_threads(void);
 void ck_add_bias(float *x, int64_t rows, int64_t n, const float *bias);
 /// x[r, j] += bias[j] + residual[r, j] (bias may be NULL).
 void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, const float *residual);
-/// x = gelu(x), erf form: 0.5 x (1 + erf(x / sqrt 2)) with libm's erff.
+/// x = gelu(x), erf form: 0.5 x (1 + erf(x / sqrt 2)); erf is libm's erff on the scalar path and
+/// a rational approximation on the AVX2 path (within 5.2e-7 of the exact erf on [-10, 10]).
 void ck_gelu(float *x, int64_t count);
 /// x[r, j] = gelu(x[r, j] + bias[j]).
 void ck_add_bias_gelu(float *x, int64_t rows, int64_t n, const float *bias);

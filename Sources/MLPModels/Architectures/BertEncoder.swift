@@ -13,6 +13,9 @@ public final class BertEncoder: @unchecked Sendable {
     public let weights: BertWeights
     /// The threads the kernels (and OpenBLAS) run on.
     public let pool: ThreadPool
+    /// Each layer's matmul weights prepared for the kernels once (quantized ones repacked):
+    /// query/key/value, attention output, intermediate, output.
+    private let linearWeights: [(qkv: LinearWeight, attentionOutput: LinearWeight, intermediate: LinearWeight, output: LinearWeight)]
     /// The most padded tokens one group may hold (bounds the activation memory).
     public var maxTokensPerGroup = 4096
     /// The most padding a group may carry, as a fraction of its padded tokens.
@@ -24,6 +27,10 @@ public final class BertEncoder: @unchecked Sendable {
         self.config = config
         self.weights = weights
         pool = try ThreadPool(threadCount: threads)
+        linearWeights = try weights.layers.map { [pool] layer in
+            (try LinearWeight(layer.qkvWeight, pool: pool), try LinearWeight(layer.attentionOutputWeight, pool: pool),
+             try LinearWeight(layer.intermediateWeight, pool: pool), try LinearWeight(layer.outputWeight, pool: pool))
+        }
     }
 
     /// An encoder whose weights come from `source` (see ``BertWeights/init(config:source:)``).
@@ -69,16 +76,16 @@ public final class BertEncoder: @unchecked Sendable {
         let context = try Tensor(zeros: [rows, h])
         let attended = try Tensor(zeros: [rows, h])
         let intermediate = try Tensor(zeros: [rows, config.intermediateSize])
-        for layer in weights.layers {
-            try Tensor.linear(x, weight: layer.qkvWeight, bias: layer.qkvBias, into: qkv, pool: pool)
+        for (layer, linear) in zip(weights.layers, linearWeights) {
+            try Tensor.linear(x, weight: linear.qkv, bias: layer.qkvBias, into: qkv, pool: pool)
             try Tensor.attention(query: try qkv.columns(0..<h), key: try qkv.columns(h..<(2 * h)), value: try qkv.columns((2 * h)..<(3 * h)),
                                  into: context, batch: batch, heads: config.numAttentionHeads, keep: keep, pool: pool)
-            try Tensor.linear(context, weight: layer.attentionOutputWeight, bias: nil, into: attended, pool: pool)
+            try Tensor.linear(context, weight: linear.attentionOutput, bias: nil, into: attended, pool: pool)
             try attended.addBiasAndResidual(layer.attentionOutputBias, residual: x)
             try attended.layerNorm(gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: config.layerNormEps)
-            try Tensor.linear(attended, weight: layer.intermediateWeight, bias: nil, into: intermediate, pool: pool)
+            try Tensor.linear(attended, weight: linear.intermediate, bias: nil, into: intermediate, pool: pool)
             try intermediate.addBiasGELU(layer.intermediateBias, pool: pool)
-            try Tensor.linear(intermediate, weight: layer.outputWeight, bias: nil, into: x, pool: pool)
+            try Tensor.linear(intermediate, weight: linear.output, bias: nil, into: x, pool: pool)
             try x.addBiasAndResidual(layer.outputBias, residual: attended)
             try x.layerNorm(gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: config.layerNormEps)
         }
