@@ -5,12 +5,7 @@ import MLPStore
 @testable import MLPEngine
 
 @Suite struct DeployStepTests {
-    func sandbox(_ pipeline: String) throws -> Sandbox {
-        let sandbox = try Sandbox(pipeline, files: ["numbers.txt": "1\n2\n3\n6\n"])
-        try sandbox.engine.registry.register(connector: LineConnector(), as: "lines")
-        try sandbox.engine.registry.register(trainer: MeanTrainer(), as: "mean")
-        return sandbox
-    }
+    func sandbox(_ pipeline: String) throws -> Sandbox { try .withPluginDoubles(pipeline) }
 
     func pipeline(_ deploy: String) -> String {
         """

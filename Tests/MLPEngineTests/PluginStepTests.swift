@@ -41,13 +41,18 @@ struct MeanTrainer: Trainer {
     }
 }
 
-@Suite struct PluginStepTests {
-    func sandbox(_ pipeline: String) throws -> Sandbox {
+extension Sandbox {
+    /// A sandbox with `numbers.txt` and the `connector/lines` and `trainer/mean` doubles registered.
+    static func withPluginDoubles(_ pipeline: String) throws -> Sandbox {
         let sandbox = try Sandbox(pipeline, files: ["numbers.txt": "1\n2\n3\n6\n"])
         try sandbox.engine.registry.register(connector: LineConnector(), as: "lines")
         try sandbox.engine.registry.register(trainer: MeanTrainer(), as: "mean")
         return sandbox
     }
+}
+
+@Suite struct PluginStepTests {
+    func sandbox(_ pipeline: String) throws -> Sandbox { try .withPluginDoubles(pipeline) }
 
     let pipeline = """
         name: plugins

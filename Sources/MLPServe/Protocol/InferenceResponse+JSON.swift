@@ -59,6 +59,8 @@ extension InferenceResponse {
         return out
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
     /// `text` as a JSON string: quotes, backslashes and control characters escaped.
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -70,7 +72,6 @@ extension InferenceResponse {
             case 0x0D: out.append(contentsOf: #"\r"#.utf8)
             case 0x09: out.append(contentsOf: #"\t"#.utf8)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 out.append(contentsOf: #"\u00"#.utf8)
                 out.append(hex[Int(byte >> 4)])
                 out.append(hex[Int(byte & 0x0F)])
