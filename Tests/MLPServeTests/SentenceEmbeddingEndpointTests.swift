@@ -14,7 +14,7 @@ struct SentenceEmbeddingEndpointTests {
 
     @Test func concurrentSentencesAreBatchedAndEmbedLikeOneAtATime() async throws {
         let model = try SentenceEmbeddingServedModel(path: try #require(miniLMFolder()), threads: 2)
-        let endpoint = BatchedModelEndpoint(name: "minilm", version: "1", model: model, batching: BatchingOptions(maxBatchSize: 8, maxDelay: .milliseconds(20)))
+        let endpoint = BatchedModelEndpoint(name: "minilm", version: "1", model: model, batching: BatchingOptions(maxBatchSize: 8, maxDelay: .seconds(1)))
         #expect(endpoint.metadata.inputs == [TensorMetadata(name: "text", datatype: .bytes, shape: [-1])])
         #expect(endpoint.metadata.outputs == [TensorMetadata(name: "embedding", datatype: .fp32, shape: [-1, 384])])
 
