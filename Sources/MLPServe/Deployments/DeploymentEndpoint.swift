@@ -172,24 +172,103 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
 
     /// Routes one request as the current plan says and returns the answer with its version.
     public func route(_ request: InferenceRequest, routingKey: String? = nil) async -> RoutedAnswer {
-        let (state, draw) = pick()
-        guard let candidate = state.plan.candidate, let candidateVersion = state.candidateVersion else {
-            return await answerFromStable(request, state)
-        }
-        if state.isShadow {
+        let (state, target) = decide(routingKey: routingKey)
+        switch target {
+        case .stable:
+            return stableAnswered(await Self.result { try await state.plan.stable.infer(request) }, state)
+        case .shadow(let candidate, let version):
             let started = ContinuousClock.now
-            let answer = await answerFromStable(request, state)
-            mirror(request, to: candidate, version: candidateVersion, state: state, stable: answer, stableSeconds: Self.seconds(since: started))
+            let answer = stableAnswered(await Self.result { try await state.plan.stable.infer(request) }, state)
+            mirror(request, to: candidate, version: version, state: state, stable: answer, stableSeconds: Self.seconds(since: started))
             return answer
+        case .candidate(let candidate, let version):
+            state.candidateRouted?.increment()
+            let started = ContinuousClock.now
+            let answer = await Self.result { try await candidate.infer(request) }
+            let seconds = Self.seconds(since: started)
+            return await candidateAnswered(answer, version: version, seconds: seconds, state: state) {
+                stableAnswered(await Self.result { try await state.plan.stable.infer(request) }, state, routed: false)
+            }
         }
+    }
+
+    /// Whether ``routeInline(_:routingKey:)`` can answer now: every version of the current plan
+    /// answers inline (``InlineModelEndpoint``).
+    public var answersInline: Bool {
+        let plan = self.plan
+        return Self.inline(plan.stable) != nil && (plan.candidate.map { Self.inline($0) != nil } ?? true)
+    }
+
+    /// What ``routeInline(_:routingKey:)`` gives: the answer, and for a shadow the mirrored call,
+    /// which the caller runs once the answer is on its way (it never changes the answer).
+    public struct InlineRoute {
+        /// The answer (or failure) and the version that gave it.
+        public let answer: RoutedAnswer
+        /// The candidate's run of the same request, compared and counted when called; nil unless shadowing.
+        public let mirror: (() -> Void)?
+    }
+
+    /// Routes one request as ``route(_:routingKey:)`` does, on the calling thread without
+    /// suspending; nil when a version of the plan picked cannot answer inline (use ``route(_:routingKey:)``).
+    public func routeInline(_ request: InferenceRequest, routingKey: String? = nil) -> InlineRoute? {
+        let (state, target) = decide(routingKey: routingKey)
+        guard let stable = Self.inline(state.plan.stable) else { return nil }
+        switch target {
+        case .stable:
+            return InlineRoute(answer: stableAnswered(Result { try stable.inferInline(request) }, state), mirror: nil)
+        case .shadow(let candidate, let version):
+            guard let candidate = Self.inline(candidate) else { return nil }
+            let started = ContinuousClock.now
+            let answer = stableAnswered(Result { try stable.inferInline(request) }, state)
+            let stableSeconds = Self.seconds(since: started)
+            if case .failure(let error) = answer.result, error is CancellationError { return InlineRoute(answer: answer, mirror: nil) }
+            return InlineRoute(answer: answer, mirror: { [self] in
+                let started = ContinuousClock.now
+                let result = Result { try candidate.inferInline(request) }
+                compareShadow(request, candidate: result, seconds: Self.seconds(since: started), version: version, state: state,
+                              stable: answer, stableSeconds: stableSeconds)
+            })
+        case .candidate(let candidate, let version):
+            guard let candidate = Self.inline(candidate) else { return nil }
+            state.candidateRouted?.increment()
+            let started = ContinuousClock.now
+            let answer = Result { try candidate.inferInline(request) }
+            let seconds = Self.seconds(since: started)
+            return InlineRoute(answer: candidateAnswered(answer, version: version, seconds: seconds, state: state) {
+                stableAnswered(Result { try stable.inferInline(request) }, state, routed: false)
+            }, mirror: nil)
+        }
+    }
+
+    /// Where the plan sends one request.
+    private enum Target {
+        case stable
+        case candidate(any ModelEndpoint, version: String)
+        case shadow(any ModelEndpoint, version: String)
+    }
+
+    /// The state in force and where it sends a request with `routingKey`.
+    private func decide(routingKey: String?) -> (RouteState, Target) {
+        let (state, draw) = pick()
+        guard let candidate = state.plan.candidate, let version = state.candidateVersion else { return (state, .stable) }
+        if state.isShadow { return (state, .shadow(candidate, version: version)) }
         let fraction: Double
         if state.routesByKey, let key = routingKey, !key.isEmpty {
             fraction = Self.stickyFraction(of: key, deployment: name)
         } else {
             fraction = Self.unitInterval(Self.mix(seed &+ draw &* 0x9E37_79B9_7F4A_7C15))
         }
-        guard fraction < state.candidateFraction else { return await answerFromStable(request, state) }
-        return await answerFromCandidate(request, candidate: candidate, version: candidateVersion, state: state)
+        return (state, fraction < state.candidateFraction ? .candidate(candidate, version: version) : .stable)
+    }
+
+    /// The endpoint as one that answers inline now, or nil.
+    private static func inline(_ endpoint: any ModelEndpoint) -> (any InlineModelEndpoint)? {
+        guard let inline = endpoint as? any InlineModelEndpoint, inline.answersInline else { return nil }
+        return inline
+    }
+
+    private static func result(_ body: () async throws -> InferenceResponse) async -> Result<InferenceResponse, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
     }
 
     /// The state in force and this request's draw number, under the lock.
@@ -200,32 +279,65 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
         return (current, draws)
     }
 
-    private func answerFromStable(_ request: InferenceRequest, _ state: RouteState, routed: Bool = true) async -> RoutedAnswer {
+    /// Stable's answer (or failure) as the caller gets it.
+    private func stableAnswered(_ result: Result<InferenceResponse, any Error>, _ state: RouteState, routed: Bool = true) -> RoutedAnswer {
         if routed { state.stableRouted.increment() }
-        do {
-            let answer = try await state.plan.stable.infer(request)
-            return RoutedAnswer(version: answer.modelVersion ?? state.stableVersion, result: .success(renamed(answer, version: state.stableVersion)))
-        } catch {
+        switch result {
+        case .success(let answer):
+            return RoutedAnswer(version: answer.modelVersion ?? state.stableVersion, result: .success(renamed(answer, state.stableVersion)))
+        case .failure(let error):
             return RoutedAnswer(version: state.stableVersion, result: .failure(error))
         }
     }
 
-    private func answerFromCandidate(_ request: InferenceRequest, candidate: any ModelEndpoint, version: String, state: RouteState) async -> RoutedAnswer {
-        state.candidateRouted?.increment()
-        let started = ContinuousClock.now
-        let candidateError: any Error
-        do {
-            let answer = try await candidate.infer(request)
-            record(state, failed: false, seconds: Self.seconds(since: started))
-            return RoutedAnswer(version: answer.modelVersion ?? version, result: .success(renamed(answer, version: version)))
-        } catch {
-            candidateError = error
+    /// The candidate's answer, or when it failed stable's (`fallback`), so the caller does not see
+    /// the candidate's failure; the outcome goes into the rollback window. A request both refuse
+    /// as malformed is the caller's fault, not the candidate's.
+    private func candidateAnswered(_ result: Result<InferenceResponse, any Error>, version: String, seconds: Double, state: RouteState,
+                                   fallback: () async -> RoutedAnswer) async -> RoutedAnswer {
+        switch candidateOutcome(result, version: version) {
+        case .answered(let answer):
+            record(state, failed: false, seconds: seconds)
+            return answer
+        case .cancelled(let answer):
+            return answer
+        case .failed(let candidateError):
+            return settleFallback(await fallback(), candidateError: candidateError, seconds: seconds, state: state)
         }
-        let seconds = Self.seconds(since: started)
-        if candidateError is CancellationError { return RoutedAnswer(version: version, result: .failure(candidateError)) }
-        // Stable answers instead, so the caller does not see the candidate's failure. A request
-        // both refuse as malformed is the caller's fault, not the candidate's.
-        let fallback = await answerFromStable(request, state, routed: false)
+    }
+
+    /// ``candidateAnswered(_:version:seconds:state:fallback:)`` for a fallback that does not suspend.
+    private func candidateAnswered(_ result: Result<InferenceResponse, any Error>, version: String, seconds: Double, state: RouteState,
+                                   fallback: () -> RoutedAnswer) -> RoutedAnswer {
+        switch candidateOutcome(result, version: version) {
+        case .answered(let answer):
+            record(state, failed: false, seconds: seconds)
+            return answer
+        case .cancelled(let answer):
+            return answer
+        case .failed(let candidateError):
+            return settleFallback(fallback(), candidateError: candidateError, seconds: seconds, state: state)
+        }
+    }
+
+    private enum CandidateOutcome {
+        case answered(RoutedAnswer)
+        case cancelled(RoutedAnswer)
+        case failed(any Error)
+    }
+
+    private func candidateOutcome(_ result: Result<InferenceResponse, any Error>, version: String) -> CandidateOutcome {
+        switch result {
+        case .success(let answer):
+            return .answered(RoutedAnswer(version: answer.modelVersion ?? version, result: .success(renamed(answer, version))))
+        case .failure(let error) where error is CancellationError:
+            return .cancelled(RoutedAnswer(version: version, result: .failure(error)))
+        case .failure(let error):
+            return .failed(error)
+        }
+    }
+
+    private func settleFallback(_ fallback: RoutedAnswer, candidateError: any Error, seconds: Double, state: RouteState) -> RoutedAnswer {
         if case .success = fallback.result {
             state.fallbacks?.increment()
             record(state, failed: true, seconds: seconds)
@@ -237,7 +349,7 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
     }
 
     /// The answer under the deployment's name, naming the version that gave it.
-    private func renamed(_ answer: InferenceResponse, version: String) -> InferenceResponse {
+    private func renamed(_ answer: InferenceResponse, _ version: String) -> InferenceResponse {
         var answer = answer
         answer.modelName = name
         if answer.modelVersion == nil { answer.modelVersion = version }
@@ -262,15 +374,22 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
             let started = ContinuousClock.now
             let answer: Result<InferenceResponse, any Error>
             do { answer = .success(try await candidate.infer(request)) } catch { answer = .failure(error) }
-            let seconds = Self.seconds(since: started)
-            let verdict = Self.judge(stable: stable.result, candidate: answer)
-            if let failed = verdict.candidateFailed { record(state, failed: failed, seconds: seconds) }
-            shadowOutcomes[verdict.outcome]?.increment()
-            onShadow(ShadowComparison(
-                deployment: name, generation: state.plan.generation, stableVersion: stable.version, candidateVersion: version,
-                request: request, stable: Self.shadowAnswer(stable.result), candidate: Self.shadowAnswer(answer),
-                stableSeconds: stableSeconds, candidateSeconds: seconds, outcome: verdict.outcome, difference: verdict.difference))
+            compareShadow(request, candidate: answer, seconds: Self.seconds(since: started), version: version, state: state,
+                          stable: stable, stableSeconds: stableSeconds)
         }
+    }
+
+    /// Judges a mirrored request's two answers: counts the outcome, feeds the rollback window and
+    /// hands both to `onShadow`.
+    private func compareShadow(_ request: InferenceRequest, candidate answer: Result<InferenceResponse, any Error>, seconds: Double,
+                               version: String, state: RouteState, stable: RoutedAnswer, stableSeconds: Double) {
+        let verdict = Self.judge(stable: stable.result, candidate: answer)
+        if let failed = verdict.candidateFailed { record(state, failed: failed, seconds: seconds) }
+        shadowOutcomes[verdict.outcome]?.increment()
+        onShadow(ShadowComparison(
+            deployment: name, generation: state.plan.generation, stableVersion: stable.version, candidateVersion: version,
+            request: request, stable: Self.shadowAnswer(stable.result), candidate: Self.shadowAnswer(answer),
+            stableSeconds: stableSeconds, candidateSeconds: seconds, outcome: verdict.outcome, difference: verdict.difference))
     }
 
     private func shadowFinished() {

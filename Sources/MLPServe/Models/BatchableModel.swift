@@ -23,4 +23,14 @@ public protocol BatchableModel: Sendable {
 
     /// The output tensors for one request's rows.
     func outputTensors(for results: [RowOutput]) throws -> [InferenceResponse.OutputTensor]
+
+    /// Whether a forward pass of one request costs so little (microseconds) that running it on
+    /// the connection's thread beats handing it to the batcher, and `forward` may run on several
+    /// threads at once. False unless a model says so.
+    var runsInline: Bool { get }
+}
+
+extension BatchableModel {
+    /// Models run through the batcher unless they say otherwise.
+    public var runsInline: Bool { false }
 }

@@ -29,7 +29,7 @@ public struct TabularServedModel: BatchableModel {
     /// - Throws: ``ModelServingError`` when the model cannot predict.
     public init(model: any TrainedModel) throws {
         self.model = model
-        featureCount = model.encoder.featureNames.count
+        featureCount = model.encoder.featureCount
         let probe: Prediction
         do { probe = try model.predict(FeatureMatrix(rows: 1, columns: featureCount, values: Array(repeating: 0, count: featureCount))) } catch {
             throw ModelServingError("the \(model.format) model cannot predict a row of \(featureCount) features: \(error)")
@@ -78,6 +78,10 @@ public struct TabularServedModel: BatchableModel {
         }
         return (0..<input.shape[0]).map { row in Array(values[(row * featureCount)..<((row + 1) * featureCount)]) }
     }
+
+    /// A tabular model's pass over one request takes microseconds and reads only immutable
+    /// weights, so the server runs it inline (with no batching delay).
+    public var runsInline: Bool { true }
 
     /// The model's prediction for each row: class probabilities, or a one-element regression value.
     public func forward(_ rows: [[Double]]) throws -> [[Double]] {

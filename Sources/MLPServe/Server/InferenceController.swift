@@ -56,7 +56,7 @@ struct InferenceController<Context: RequestContext> {
         var version = endpoint.version
         do {
             let body = try await collectBody(request)
-            let inference = try decode(body)
+            let inference = try InferenceBody.decode(body)
             let answer: InferenceResponse
             if let deployment = endpoint as? DeploymentEndpoint {
                 let routed = await deployment.route(inference, routingKey: Self.routingKey(request, deployment))
@@ -85,40 +85,7 @@ struct InferenceController<Context: RequestContext> {
     private func collectBody(_ request: Request) async throws -> ByteBuffer {
         var request = request
         do { return try await request.collectBody(upTo: maxBodyBytes) } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw ServeError(.contentTooLarge, "the request body is larger than the server's limit of \(maxBodyBytes) bytes; send fewer rows per request (or start mlp serve with a larger --max-body)")
-        }
-    }
-
-    private func decode(_ body: ByteBuffer) throws -> InferenceRequest {
-        guard body.readableBytes > 0 else {
-            throw ServeError.badRequest("the request body is empty; send a JSON object {\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}")
-        }
-        // The fast reader takes the common well-formed body; anything else (and every error) goes
-        // through JSONDecoder, which words the message.
-        if let request = body.readableBytesView.withContiguousStorageIfAvailable({ InferenceRequestParser.parse(UnsafeRawBufferPointer($0)) }) ?? nil {
-            return request
-        }
-        do {
-            return try JSONDecoder().decode(InferenceRequest.self, from: Data(body.readableBytesView))
-        } catch let error as DecodingError {
-            throw ServeError.badRequest("the request body is not a valid inference request: \(Self.describe(error))")
-        }
-    }
-
-    /// A decoding error as a sentence that names where in the body it is.
-    static func describe(_ error: DecodingError) -> String {
-        func at(_ context: DecodingError.Context) -> String {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            let detail = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            let what = context.debugDescription + (detail.map { " (\($0))" } ?? "")
-            return path.isEmpty ? what : "at \(path): \(what)"
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let path = (context.codingPath + [key]).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return "missing field \(path)"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): return at(context)
-        @unknown default: return "\(error)"
+            throw InferenceBody.tooLarge(limit: maxBodyBytes)
         }
     }
 }

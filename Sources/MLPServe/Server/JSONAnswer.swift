@@ -20,9 +20,21 @@ enum JSONAnswer {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// The bytes of `{"error": message}`.
+    static func errorBytes(_ message: String) -> Data {
+        (try? JSONEncoder().encode(ErrorBody(error: message))) ?? Data(#"{"error": "unencodable error message"}"#.utf8)
+    }
+
+    /// An infer answer's bytes: ``InferenceResponse/jsonBytes()``, or JSONEncoder for the numbers
+    /// JSON cannot carry (so the error says which).
+    static func inferenceBytes(_ answer: InferenceResponse) throws -> [UInt8] {
+        if let bytes = answer.jsonBytes() { return bytes }
+        return Array(try JSONEncoder().encode(answer))
+    }
+
     /// `{"error": message}` with `status`.
     static func error(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Response {
-        let bytes = (try? JSONEncoder().encode(ErrorBody(error: message))) ?? Data(#"{"error": "unencodable error message"}"#.utf8)
+        let bytes = errorBytes(message)
         var fields = headers
         fields.append(contentsOf: extra)
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

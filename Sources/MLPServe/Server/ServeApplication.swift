@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// The inference server: the Open Inference Protocol over `models`, `/metrics`, `{"error": ...}`
@@ -24,8 +25,14 @@ public func buildServeApplication(
     for name in models.names {
         for version in models.versions(of: name) { metrics.register(model: name, version: version) }
     }
+    // Infer requests for models that answer inline never reach the router: the fast path answers
+    // them on the connection's event loop and hands everything else on.
+    let fastPath = InferFastPathHandler.Settings(
+        models: models, metrics: metrics, requestLogs: requestLogs, maxBodyBytes: arguments.maxBodyBytes,
+        authorization: arguments.token.map { Array("Bearer \($0)".utf8) }, serverName: "mlp", logger: logger)
     return Application(
         router: router,
+        server: HTTPServerBuilder { responder in InferenceHTTP1Channel(responder: responder, fastPath: fastPath) },
         configuration: ApplicationConfiguration(address: .hostname(arguments.host, port: arguments.port), serverName: "mlp"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? arguments.port) },
         logger: logger)

@@ -20,7 +20,7 @@ extension ClassifierFile: StoredModel {
 
     init(card: ModelCard, details: Details, tensors: ModelTensorReader) throws {
         let encoder = try card.features.encoder()
-        let width = encoder.featureNames.count, classes = card.classes.count
+        let width = encoder.featureCount, classes = card.classes.count
         let (weightCount, overflow) = width.multipliedReportingOverflow(by: classes)
         guard !overflow else { throw TrainingError(message: "\(classes) classes × \(width) features is too many weights") }
         let model = SoftmaxRegression(classes: classes, features: width, weights: try tensors.doubles("weight", count: weightCount),

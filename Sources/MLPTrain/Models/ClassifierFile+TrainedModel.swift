@@ -11,7 +11,7 @@ extension ClassifierFile: TrainedModel {
 
     /// Checks that the classes, features, weights and standardiser agree.
     public func validate() throws {
-        let width = encoder.featureNames.count
+        let width = encoder.featureCount
         guard encoder.columns.count == encoder.encodings.count else { throw TrainingError(message: "the encoder has \(encoder.columns.count) columns but \(encoder.encodings.count) encodings") }
         guard classes.count == model.classes, model.classes >= 2 else { throw TrainingError(message: "\(classes.count) class labels for a model of \(model.classes) classes") }
         guard model.features == width else { throw TrainingError(message: "the model has \(model.features) features but the encoder makes \(width)") }

@@ -22,6 +22,16 @@ public struct FeatureEncoder: Codable, Sendable, Equatable {
         }
     }
 
+    /// How many features there are (the width of the matrix), without building their names.
+    public var featureCount: Int {
+        encodings.reduce(0) { count, encoding in
+            switch encoding {
+            case .numeric: return count + 1
+            case .oneHot(let categories): return count + categories.count
+            }
+        }
+    }
+
     /// Fits the encoding of `columns` (default: every column but `excluding`).
     public init(fitting dataset: Dataset, columns wanted: [String]? = nil, excluding: Set<String> = []) throws {
         columns = wanted ?? dataset.columnNames.filter { !excluding.contains($0) }
@@ -39,7 +49,7 @@ public struct FeatureEncoder: Codable, Sendable, Equatable {
 
     /// The feature matrix of a dataset (rows in order). Unknown categories encode as all zeros.
     public func encode(_ dataset: Dataset) throws -> FeatureMatrix {
-        let width = featureNames.count
+        let width = featureCount
         var values = Array(repeating: 0.0, count: dataset.rowCount * width)
         var offset = 0
         for (name, encoding) in zip(columns, encodings) {

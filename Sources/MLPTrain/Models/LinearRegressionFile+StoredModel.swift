@@ -21,7 +21,7 @@ extension LinearRegressionFile: StoredModel {
 
     init(card: ModelCard, details: Details, tensors: ModelTensorReader) throws {
         let encoder = try card.features.encoder()
-        let model = LinearRegression(coefficients: try tensors.doubles("coefficient", count: encoder.featureNames.count),
+        let model = LinearRegression(coefficients: try tensors.doubles("coefficient", count: encoder.featureCount),
                                      intercept: try tensors.doubles("intercept", count: 1)[0], l2: details.l2, aliased: details.aliased)
         self.init(target: card.target, encoder: encoder, model: model)
     }

@@ -16,7 +16,7 @@ public struct LinearRegressionFile: Codable, Sendable, TrainedModel {
 
     /// Checks that there is one coefficient per encoded feature.
     public func validate() throws {
-        let width = encoder.featureNames.count
+        let width = encoder.featureCount
         guard encoder.columns.count == encoder.encodings.count else { throw TrainingError(message: "the encoder has \(encoder.columns.count) columns but \(encoder.encodings.count) encodings") }
         guard model.coefficients.count == width else { throw TrainingError(message: "\(model.coefficients.count) coefficients for \(width) features") }
         guard model.aliased.allSatisfy({ (0..<width).contains($0) }) else { throw TrainingError(message: "an aliased feature index is outside 0..<\(width)") }

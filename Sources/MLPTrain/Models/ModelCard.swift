@@ -148,7 +148,7 @@ extension ModelCard.FeatureSchema {
         }
         let encoder = FeatureEncoder(columns: columns.map(\.name), encodings: encodings)
         guard encoder.featureNames == encoded else {
-            throw TrainingError(message: "features: 'encoded' lists \(encoded.count) names that do not match the \(encoder.featureNames.count) the columns make")
+            throw TrainingError(message: "features: 'encoded' lists \(encoded.count) names that do not match the \(encoder.featureCount) the columns make")
         }
         guard ["reject", "tree-branch"].contains(missing) else { throw TrainingError(message: "features: missing is '\(missing)'; expected reject or tree-branch") }
         guard unknownCategory == "all-zeros" else { throw TrainingError(message: "features: unknown_category is '\(unknownCategory)'; expected all-zeros") }

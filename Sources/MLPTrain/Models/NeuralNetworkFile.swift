@@ -24,7 +24,7 @@ public struct NeuralNetworkFile: Codable, Sendable, TrainedModel {
     public func validate() throws {
         guard encoder.columns.count == encoder.encodings.count else { throw TrainingError(message: "the encoder has \(encoder.columns.count) columns but \(encoder.encodings.count) encodings") }
         try network.validate()
-        let width = encoder.featureNames.count
+        let width = encoder.featureCount
         guard network.layerSizes[0] == width else { throw TrainingError(message: "the network takes \(network.layerSizes[0]) inputs but the encoder makes \(width) features") }
         if network.task == .classification {
             guard classes.count == network.layerSizes.last! else { throw TrainingError(message: "\(classes.count) class labels for \(network.layerSizes.last!) outputs") }

@@ -45,7 +45,7 @@ extension TrainedModel {
 
     /// Throws unless `features` has the width the encoder produces.
     func checkWidth(_ features: FeatureMatrix) throws {
-        let expected = encoder.featureNames.count
+        let expected = encoder.featureCount
         guard features.columns == expected else {
             throw TrainingError(message: "the model expects \(expected) features but was given \(features.columns)")
         }

@@ -26,7 +26,7 @@ extension FeatureEncoder {
     /// - Throws: ``TrainingError`` naming the column (and row) that is missing or of the wrong type.
     public func encodeColumns(_ dataset: Dataset, rejectingInfinity: Bool = false) throws -> ColumnMajorFeatures {
         let rows = dataset.rowCount
-        var values = [Double](repeating: 0, count: rows * featureNames.count)
+        var values = [Double](repeating: 0, count: rows * featureCount)
         try values.withUnsafeMutableBufferPointer { out in
             var offset = 0
             for (name, encoding) in zip(columns, encodings) {
@@ -62,7 +62,7 @@ extension FeatureEncoder {
                 }
             }
         }
-        return ColumnMajorFeatures(rows: rows, columns: featureNames.count, values: values)
+        return ColumnMajorFeatures(rows: rows, columns: featureCount, values: values)
     }
 
     /// The row-major feature matrix of `dataset` with `NaN` for an empty numeric value, as

@@ -46,7 +46,7 @@ public struct GBTModel: Codable, Sendable {
     public var settings: GBTSettings
 
     /// The number of features the model reads (the encoder's).
-    public var featureCount: Int { encoder.featureNames.count }
+    public var featureCount: Int { encoder.featureCount }
 
     /// Raw scores, `treesPerIteration` per row, of the rows of `x` (`NaN` is a missing value).
     public func rawScores(_ x: FeatureMatrix) -> [[Double]] {

@@ -54,7 +54,7 @@ extension GBTModelFile: StoredModel {
         let trees = treeOffsets.map { range in
             range.map { TreeNode(feature: feature[$0], threshold: threshold[$0], left: left[$0], right: right[$0], missingGoesLeft: missingLeft[$0], value: value[$0]) }
         }
-        let width = encoder.featureNames.count
+        let width = encoder.featureCount
         let binRanges = try Self.ranges(try tensors.ints("bins.offset", count: width + 1), of: "bins.offset")
         let binValues = try tensors.doubles("bins.threshold", count: binRanges.last?.upperBound ?? 0)
         let model = GBTModel(task: card.task == .regression ? .regression : .classification, target: card.target, classes: card.classes, encoder: encoder,

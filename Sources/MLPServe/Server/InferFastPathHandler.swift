@@ -1,0 +1,334 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Answers infer requests for models that answer inline (``InlineModelEndpoint``, and
+/// deployments of such models) on the connection's event loop, so such a request never leaves
+/// the NIO thread that read it: no task, no actor hop, no router. Every other request, and an
+/// infer request this handler cannot take (no such model, a wrong token, a percent-encoded
+/// path, a model that batches), goes on down the pipeline to the router unchanged. It sits
+/// right after NIO's HTTP/1 decoder (``InferenceHTTP1Channel``), so a request it answers is
+/// never converted to the router's request types either.
+///
+/// The answers are the router's, byte for byte in their bodies: the same body reader
+/// (``InferenceBody``), the same errors as `{"error": ...}` with the same status, the same
+/// metrics and request log. Responses stay in request order on a pipelined connection: while the
+/// router owes an answer, later requests go to the router too. A shadow's mirrored run happens
+/// once the answer is flushed (``DeploymentEndpoint/routeInline(_:routingKey:)``).
+final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What every connection's handler shares.
+    struct Settings: Sendable {
+        let models: ModelRepository
+        let metrics: ServeMetrics
+        let requestLogs: RequestLogs?
+        let maxBodyBytes: Int
+        /// `Bearer <token>` when the server has a token.
+        let authorization: [UInt8]?
+        let serverName: String
+        let logger: Logger
+    }
+
+    /// Who answers a request taken here.
+    private enum Target {
+        case model(any InlineModelEndpoint)
+        case deployment(DeploymentEndpoint, routingKey: String?)
+    }
+
+    private struct Taken {
+        let target: Target
+        let name: String
+        let version: String
+        let httpVersion: HTTPVersion
+        let keepAlive: Bool
+        let started: ContinuousClock.Instant
+    }
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// A request's parts go on to the router.
+        case passing
+        /// A request taken here; its body is being read.
+        case reading(Taken)
+        /// A taken request whose deployment changed to a version that cannot answer inline is
+        /// being answered by a task; reads wait until it is written.
+        case answering
+    }
+
+    private let settings: Settings
+    private var state = State.idle
+    private var body: ByteBuffer?
+    private var bodyTooLarge = false
+    /// Requests passed to the router whose response has not ended yet.
+    private var routerAnswersOwed = 0
+    private var needsFlush = false
+    private var mirrors: [() -> Void] = []
+    private var held: [HTTPServerRequestPart] = []
+    private var readHeld = false
+    private var quiesceHeld = false
+
+    init(settings: Settings) { self.settings = settings }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if case .answering = state {
+            held.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if routerAnswersOwed == 0, let taken = take(head) {
+                state = .reading(taken)
+                body = nil
+                bodyTooLarge = false
+            } else {
+                routerAnswersOwed += 1
+                state = .passing
+                context.fireChannelRead(wrapInboundOut(part))
+            }
+        case (.passing, .end):
+            state = .idle
+            context.fireChannelRead(wrapInboundOut(part))
+        case (.reading, .body(let chunk)):
+            guard !bodyTooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > settings.maxBodyBytes {
+                bodyTooLarge = true
+                body = nil
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeImmutableBuffer(chunk)
+            }
+        case (.reading(let taken), .end):
+            state = .idle
+            let bytes = body ?? ByteBuffer()
+            body = nil
+            answer(taken, bytes, context: context)
+        default:
+            // Anything else (parts the decoder never sends out of order) is the router's to judge.
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushAndMirror(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            switch state {
+            case .reading, .answering:
+                // Let the request being read finish first; the event goes on once it is answered.
+                quiesceHeld = true
+                return
+            case .idle, .passing:
+                break
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: - Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { routerAnswersOwed = max(0, routerAnswersOwed - 1) }
+        context.write(data, promise: promise)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if case .answering = state {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    // MARK: - Taking a request
+
+    /// The request as one this handler answers, or nil to pass it on.
+    private func take(_ head: HTTPRequestHead) -> Taken? {
+        guard head.method == .POST, let (name, version) = Self.inferTarget(head.uri) else { return nil }
+        if let expected = settings.authorization {
+            guard let given = head.headers.first(name: "authorization"),
+                  BearerToken.equalInConstantTime(Array(given.utf8), expected) else { return nil }
+        }
+        guard let endpoint = try? settings.models.endpoint(name, version: version) else { return nil }
+        let target: Target
+        if let deployment = endpoint as? DeploymentEndpoint {
+            guard deployment.answersInline else { return nil }
+            target = .deployment(deployment, routingKey: deployment.stickyHeader.flatMap { head.headers.first(name: $0) })
+        } else if let inline = endpoint as? any InlineModelEndpoint, inline.answersInline {
+            target = .model(inline)
+        } else {
+            return nil
+        }
+        return Taken(target: target, name: endpoint.name, version: endpoint.version, httpVersion: head.version,
+                     keepAlive: head.isKeepAlive, started: .now)
+    }
+
+    /// The model name and version of `/v2/models/{name}[/versions/{v}]/infer` (a query string
+    /// ignored); nil for any other path, and for a percent-encoded one, which the router decodes.
+    static func inferTarget(_ uri: String) -> (name: String, version: String?)? {
+        var uri = uri
+        return uri.withUTF8 { bytes -> (String, String?)? in
+            let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+            let path = UnsafeBufferPointer(rebasing: bytes[..<end])
+            let prefix = Array("/v2/models/".utf8), suffix = Array("/infer".utf8)
+            guard path.count > prefix.count + suffix.count, path.starts(with: prefix), path.reversed().starts(with: suffix.reversed()),
+                  !path.contains(UInt8(ascii: "%")) else { return nil }
+            // Between the prefix and the suffix: NAME or NAME/versions/V.
+            let middle = path[prefix.count..<(path.count - suffix.count)].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            switch middle.count {
+            case 1 where !middle[0].isEmpty:
+                return (String(decoding: middle[0], as: UTF8.self), nil)
+            case 3 where !middle[0].isEmpty && middle[1].elementsEqual("versions".utf8) && !middle[2].isEmpty:
+                return (String(decoding: middle[0], as: UTF8.self), String(decoding: middle[2], as: UTF8.self))
+            default:
+                return nil
+            }
+        }
+    }
+
+    // MARK: - Answering
+
+    private func answer(_ taken: Taken, _ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        var version = taken.version
+        do {
+            if bodyTooLarge { throw InferenceBody.tooLarge(limit: settings.maxBodyBytes) }
+            let request = try InferenceBody.decode(bytes)
+            let response: InferenceResponse
+            switch taken.target {
+            case .model(let model):
+                response = try model.inferInline(request)
+            case .deployment(let deployment, let key):
+                guard let routed = deployment.routeInline(request, routingKey: key) else {
+                    answerLater(taken, request: request, deployment: deployment, routingKey: key, context: context)
+                    return
+                }
+                version = routed.answer.version
+                response = try routed.answer.result.get()
+                if let mirror = routed.mirror { mirrors.append(mirror) }
+            }
+            respond(taken, request: request, response: response, version: version, context: context)
+        } catch {
+            fail(taken, error, version: version, context: context)
+        }
+    }
+
+    private func respond(_ taken: Taken, request: InferenceRequest, response: InferenceResponse, version: String, context: ChannelHandlerContext) {
+        let version = response.modelVersion ?? version
+        do {
+            let bytes = try JSONAnswer.inferenceBytes(response)
+            settings.requestLogs?.record(model: taken.name, request: request, response: response, version: version)
+            write(.ok, bytes, taken: taken, context: context)
+            settings.metrics.recordRequest(model: taken.name, version: version, seconds: Self.seconds(since: taken.started), errorStatus: nil)
+        } catch {
+            fail(taken, error, version: version, context: context)
+        }
+    }
+
+    private func fail(_ taken: Taken, _ error: any Error, version: String, context: ChannelHandlerContext) {
+        let status: HTTPResponseStatus
+        let message: String
+        if let error = error as? ServeError {
+            (status, message) = (HTTPResponseStatus(statusCode: error.status.code, reasonPhrase: error.status.reasonPhrase), error.message)
+        } else {
+            status = .internalServerError
+            settings.logger.error("request failed", metadata: ["model": "\(taken.name)", "error": "\(error)"])
+            message = "the server failed: \(error)"
+        }
+        write(status, Array(JSONAnswer.errorBytes(message)), taken: taken, context: context)
+        settings.metrics.recordRequest(model: taken.name, version: version, seconds: Self.seconds(since: taken.started), errorStatus: Int(status.code))
+    }
+
+    private func write(_ status: HTTPResponseStatus, _ bytes: [UInt8], taken: Taken, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(5)
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "date", value: HTTPDate.now())
+        headers.add(name: "server", value: settings.serverName)
+        if !taken.keepAlive {
+            headers.add(name: "connection", value: "close")
+        } else if taken.httpVersion.major == 1 && taken.httpVersion.minor == 0 {
+            headers.add(name: "connection", value: "keep-alive")
+        }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: taken.httpVersion, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        needsFlush = true
+        if !taken.keepAlive {
+            flushAndMirror(context: context)
+            context.close(promise: nil)
+        } else if quiesceHeld {
+            quiesceHeld = false
+            flushAndMirror(context: context)
+            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+    }
+
+    /// Flushes written answers, then runs the shadows' mirrored calls (their callers already have
+    /// their answers).
+    private func flushAndMirror(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        while !mirrors.isEmpty {
+            let pending = mirrors
+            mirrors = []
+            for mirror in pending { mirror() }
+        }
+    }
+
+    /// Answers through the deployment's async route (its plan changed to a version that cannot
+    /// answer inline while the body was read); later requests wait, so answers keep their order.
+    private func answerLater(_ taken: Taken, request: InferenceRequest, deployment: DeploymentEndpoint, routingKey: String?,
+                             context: ChannelHandlerContext) {
+        state = .answering
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let routed = loop.makeFutureWithTask { await deployment.route(request, routingKey: routingKey) }
+        routed.whenSuccess { routed in
+            let (handler, context) = bound.value
+            handler.state = .idle
+            switch routed.result {
+            case .success(let response): handler.respond(taken, request: request, response: response, version: routed.version, context: context)
+            case .failure(let error): handler.fail(taken, error, version: routed.version, context: context)
+            }
+            handler.resumeAfterAnswer(context: context)
+        }
+    }
+
+    /// Handles the parts that arrived while a task answered, and the read that was held.
+    private func resumeAfterAnswer(context: ChannelHandlerContext) {
+        while !held.isEmpty {
+            if case .answering = state { return }
+            handle(held.removeFirst(), context: context)
+        }
+        flushAndMirror(context: context)
+        if case .answering = state { return }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
