@@ -40,13 +40,13 @@ import Testing
 
     @Test func aFullBatchRunsWithoutWaitingForTheDelay() async throws {
         let model = try TabularServedModel(path: try await trainedTabularModel())
-        let endpoint = BatchedModelEndpoint(name: "m", version: "1", model: model, batching: BatchingOptions(maxBatchSize: 4, maxDelay: .seconds(30)))
+        let endpoint = BatchedModelEndpoint(name: "m", version: "1", model: model, batching: BatchingOptions(maxBatchSize: 4, maxDelay: .seconds(120)))
         let started = ContinuousClock.now
         // One request of 4 rows fills a batch; a request bigger than the batch runs on its own.
         _ = try await endpoint.infer(featuresRequest(Array(Self.rows.prefix(4))))
         _ = try await endpoint.infer(featuresRequest(Array(Self.rows.prefix(9))))
-        // Well under the 30 s delay; not tighter, since the whole test suite shares 2 cores.
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // Well under the 120 s delay; not tighter, since the whole test suite shares 2 cores.
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(await endpoint.batcher.forwardPasses == 2)
     }
 
