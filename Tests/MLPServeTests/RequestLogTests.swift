@@ -41,9 +41,9 @@ actor SealedSegments {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
 
-    /// Waits (at most 10 s) until `condition` holds.
+    /// Waits (at most 30 s, for a loaded 2-core machine) until `condition` holds.
     static func eventually(_ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !(await condition()) {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting until \(what)")
