@@ -227,7 +227,9 @@ actor SealedSegments {
         log.record(request: Self.textRequest(["d", "e", "f"]), response: Self.noAnswer, version: "1")
         log.record(request: Self.textRequest(["g", "h"]), response: Self.noAnswer, version: "1")
         for index in 0..<1000 { log.record(request: Self.textRequest(["x\(index)"]), response: Self.noAnswer, version: "1") }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Nothing drains the buffer, so a record that waited for room would never return; this bound
+        // only catches one that waits a while and then drops (not tighter: the suite shares 2 cores).
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(Self.rows(metrics, model: "m", "dropped") == 1003)
         await log.flush()
         #expect(Self.rows(metrics, model: "m", "logged") == 5)
