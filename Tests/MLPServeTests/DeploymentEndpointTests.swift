@@ -240,8 +240,9 @@ import Testing
         let deployment = DeploymentEndpoint(name: "churn", plan: plans[0], metrics: ServeMetrics(), maxShadowCallsInFlight: 8)
         // The swaps come from a thread of their own, as the store watcher's would. Each caller
         // sends at least 100 requests and keeps going until 100 swaps have happened, so the two
-        // overlap however the machine schedules them. (16 callers, not more: they yield in a loop,
-        // and more of them starve the timing tests running beside this one on a 2-core machine.)
+        // overlap however the machine schedules them. Between requests each caller sleeps briefly
+        // rather than spinning on Task.yield, which kept both cores busy and starved the tests
+        // running beside this one on a 2-core machine.
         let swapsDone = Collected<Int>(), callersDone = Collected<Bool>()
         Thread.detachNewThread {
             var count = 0
@@ -264,7 +265,7 @@ import Testing
                         } catch {
                             failed += 1
                         }
-                        await Task.yield()   // the in-test versions never suspend; real ones do
+                        try? await Task.sleep(for: .microseconds(100))   // the in-test versions never suspend; real ones do
                     }
                     return (answered, failed)
                 }
