@@ -31,13 +31,10 @@ def test_a_gate_approved_from_a_second_process_unblocks_the_first(project):
     pending = wait_pending(project)
     assert pending["step"] == "gate" and pending["shown"] == {"auc": 0.5} and pending["rule"] == "auc >= 0.9"
     assert runner.poll() is None, "mlp run should block at the gate"
-    decided_at = time.time()
     out = project.mlp("approve", pending["run"], "gate", "--comment", "looks right", "--by", "ana").stdout
     assert "approved gate gate" in out
-    stdout, stderr = runner.communicate(timeout=20)
-    waited = time.time() - decided_at
+    stdout, stderr = runner.communicate(timeout=60)
     assert runner.returncode == 0, stdout + stderr
-    assert waited < 2.0, f"the blocked run took {waited:.2f}s to notice the decision"
     assert "approved by ana: looks right" in stdout
     assert (project.root / "deployed.txt").exists()
     shown = project.json("show", pending["run"])
@@ -45,6 +42,11 @@ def test_a_gate_approved_from_a_second_process_unblocks_the_first(project):
     assert gate["status"] == "succeeded" and gate["outputs"]["by"] == "ana" and gate["outputs"]["comment"] == "looks right"
     decided = project.json("approvals", "--all")[0]
     assert decided["decided_by"] == "ana" and decided["decided_at"] >= decided["requested_at"]
+    # From the decision being stored to the blocked run applying it, both stamped by mlp (it polls
+    # every 100 ms). Timed from the test it also counted starting `mlp approve` and running the deploy
+    # step, which a loaded machine can stretch past 2 s.
+    noticed = gate["finished_at"] - decided["decided_at"]
+    assert noticed < 2.0, f"the blocked run took {noticed:.2f}s to notice the decision"
 
 
 def test_a_rejection_from_a_second_process_stops_the_run(project):
