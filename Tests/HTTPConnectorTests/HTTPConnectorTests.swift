@@ -127,9 +127,24 @@ func scratchFolder() throws -> String {
     }
 
     @Test func aRefusedConnectionIsRetriedThenReported() async throws {
-        let server = try LoopbackServer()
-        let url = server.url("/data.csv")
-        server.stop()  // nothing listens on that port any more
+        // A port that is bound but not listening refuses connections, and stays this test's until the
+        // socket is closed (a port freed by stopping a server could be taken by a test running beside it).
+        #if os(Linux)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(named)
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/data.csv"
         let (error, _) = try await failure(["url": .string(url), "retries": .int(1), "retry_delay": .float(0.01)])
         guard case .transfer(_, _, let timedOut, let attempts) = error else {
             Issue.record("expected a transfer error, got \(error)")
