@@ -73,9 +73,11 @@ def test_auto_approve_if_decides_without_a_person_and_says_so(project):
 
 def test_run_detach_returns_at_once_and_resume_picks_it_up(project):
     project.write("mlp.yaml", GATED)
+    # Run in the foreground, it would block at the gate until the 120 s timeout; returning well
+    # before that shows it detached (not tighter: starting mlp can take seconds on a loaded machine).
     started = time.time()
     result = project.mlp("run", "--detach", "--json")
-    assert time.time() - started < 2.0
+    assert time.time() - started < 30
     run_id = __import__("json").loads(result.stdout)["id"]
     # The background driver runs up to the gate and stops there.
     project.wait_for(lambda: project.json("show", run_id)["run"]["status"] == "waiting", what="the detached run to reach its gate")
