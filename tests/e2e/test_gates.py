@@ -1,4 +1,5 @@
 """Approval gates decided from another process, detached runs, cancellation."""
+import fcntl
 import os
 import signal
 import time
@@ -19,6 +20,20 @@ steps:
     needs: [gate]
     with: {run: 'echo deployed > deployed.txt'}
 """
+
+
+def run_lock_held(root, run_id):
+    """Whether a process drives the run: it holds `.mlp/locks/RUN.lock` with flock (as `mlp` checks it)."""
+    path = root / ".mlp" / "locks" / f"{run_id}.lock"
+    if not path.exists():
+        return False
+    with open(path, "r+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def wait_pending(project):
@@ -82,7 +97,9 @@ def test_run_detach_returns_at_once_and_resume_picks_it_up(project):
     # The background driver runs up to the gate and stops there.
     project.wait_for(lambda: project.json("show", run_id)["run"]["status"] == "waiting", what="the detached run to reach its gate")
     project.wait_for(lambda: "waiting for approval" in (project.root / ".mlp/runs" / run_id / "driver.log").read_text(), what="driver log")
-    time.sleep(0.3)
+    # The background driver stops at the gate and exits. Until it has, `mlp resume` finds the run
+    # driven by another process, so wait for its lock to be free (a fixed 0.3 s pause raced that).
+    project.wait_for(lambda: not run_lock_held(project.root, run_id), what="the background driver to exit")
     project.mlp("approve", run_id, "gate", "-m", "go")
     out = project.mlp("resume", run_id).stdout
     assert "resuming run" in out and "succeeded" in out
