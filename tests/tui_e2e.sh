@@ -76,8 +76,16 @@ check_restored() {
     wait_for "^PROMPT\\$" 10
     [ "$(T display -p -t e2e '#{alternate_on}')" = 0 ] || fail "$how: the alternate screen is still on"
     [ "$(T display -p -t e2e '#{cursor_flag}')" = 1 ] || fail "$how: the cursor is still hidden"
-    keys "stty -g > $WORK/stty.after; clear" Enter
-    sleep 0.3
+    # The shell writes the settings to a temporary file and renames it, so the file exists only once
+    # complete; wait for it (up to 30 s) rather than a fixed pause a loaded machine can outlast.
+    rm -f "$WORK/stty.after"
+    keys "stty -g > $WORK/stty.tmp && mv $WORK/stty.tmp $WORK/stty.after; clear" Enter
+    local waited=0
+    until [ -e "$WORK/stty.after" ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+        [ "$waited" -lt 300 ] || fail "$how: the shell did not write its tty settings within 30 s"
+    done
     cmp -s "$WORK/stty.before" "$WORK/stty.after" || fail "$how: tty settings differ: $(cat "$WORK/stty.before") vs $(cat "$WORK/stty.after")"
     ok "$how restores the terminal"
 }
