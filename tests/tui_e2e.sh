@@ -251,16 +251,27 @@ wait_for "Runs \\(3\\)"
 ok "status and pipeline filters"
 
 # --- resize ------------------------------------------------------------------------------------
-check_layout() {
+# What is wrong with the layout at WIDTH x HEIGHT; nothing once it is right.
+layout_problem() {
     local width=$1 height=$2 lines
-    T resize-window -t e2e -x "$width" -y "$height"
-    sleep 0.6
     lines=$(screen | wc -l)
-    [ "$lines" -eq "$height" ] || fail "${width}x${height}: the pane shows $lines lines"
-    screen | head -1 | grep -q "mlp · Runs (3)" || fail "${width}x${height}: no title bar on the first line"
-    screen | tail -1 | grep -q "? help" || fail "${width}x${height}: no help bar on the last line"
-    screen | grep -q "$RUN_A" || fail "${width}x${height}: run A is not listed"
-    [ "$(screen | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le "$width" ] || fail "${width}x${height}: a line is wider than the window"
+    [ "$lines" -eq "$height" ] || { echo "the pane shows $lines lines"; return; }
+    screen | head -1 | grep -q "mlp · Runs (3)" || { echo "no title bar on the first line"; return; }
+    screen | tail -1 | grep -q "? help" || { echo "no help bar on the last line"; return; }
+    screen | grep -q "$RUN_A" || { echo "run A is not listed"; return; }
+    [ "$(screen | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le "$width" ] || echo "a line is wider than the window"
+}
+
+check_layout() {
+    local width=$1 height=$2 problem waited=0
+    T resize-window -t e2e -x "$width" -y "$height"
+    # The TUI redraws when told of the new size; wait for that (up to 30 s) rather than a fixed
+    # pause a loaded machine can outlast.
+    while problem=$(layout_problem "$width" "$height"); [ -n "$problem" ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+        [ "$waited" -lt 300 ] || fail "${width}x${height}: $problem"
+    done
     ok "resized to ${width}x${height}: title, runs and help bar in place"
 }
 check_layout 80 24
