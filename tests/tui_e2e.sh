@@ -43,9 +43,10 @@ fail() {
 }
 ok() { echo "ok - $*"; }
 
-# Waits until the screen shows a line matching the (grep -E) pattern.
+# Waits (30 s unless told: generous, for a loaded machine) until the screen shows a line matching
+# the (grep -E) pattern.
 wait_for() {
-    local pattern=$1 seconds=${2:-15} waited=0
+    local pattern=$1 seconds=${2:-30} waited=0
     while ! screen | grep -Eq -- "$pattern"; do
         sleep 0.1
         waited=$((waited + 1))
@@ -53,9 +54,9 @@ wait_for() {
     done
 }
 
-# Waits for a background process of this shell to end; sets EXIT_STATUS.
+# Waits (60 s unless told) for a background process of this shell to end; sets EXIT_STATUS.
 wait_exit() {
-    local pid=$1 seconds=${2:-20} waited=0
+    local pid=$1 seconds=${2:-60} waited=0
     while kill -0 "$pid" 2>/dev/null; do
         sleep 0.1
         waited=$((waited + 1))
@@ -73,7 +74,7 @@ keys() { T send-keys -t e2e "$@"; }
 # tty settings are what they were before the TUI started.
 check_restored() {
     local how=$1
-    wait_for "^PROMPT\\$" 10
+    wait_for "^PROMPT\\$"
     [ "$(T display -p -t e2e '#{alternate_on}')" = 0 ] || fail "$how: the alternate screen is still on"
     [ "$(T display -p -t e2e '#{cursor_flag}')" = 1 ] || fail "$how: the cursor is still hidden"
     # The shell writes the settings to a temporary file and renames it, so the file exists only once
@@ -92,7 +93,7 @@ check_restored() {
 
 start_tui() {
     keys "clear; $* $MLP tui --refresh 0.3; echo \"tui-exit=\$?\"" Enter
-    wait_for "mlp · Runs" 15
+    wait_for "mlp · Runs"
 }
 
 # --- a project with a step that writes while the test watches, and an approval gate -----------
@@ -126,12 +127,12 @@ YAML
 # Run A waits for the marker inside `train`, then at the gate; run B goes straight to the gate.
 (cd "$PROJECT" && exec "$MLP" run --no-cache --param "marker=$WORK/go" > "$WORK/a.out" 2>&1) &
 PIDS+=($!); PID_A=$!
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 60))
 until "$MLP" runs -C "$PROJECT" --json 2>/dev/null | grep -q '"id"' || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.1; done
 RUN_A=$("$MLP" show latest -C "$PROJECT" --json | json_field 'd["run"]["id"]')
 (cd "$PROJECT" && exec "$MLP" run --no-cache > "$WORK/b.out" 2>&1) &
 PIDS+=($!); PID_B=$!
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$deadline" ]; do
     RUN_B=$("$MLP" show latest -C "$PROJECT" --json | json_field 'd["run"]["id"]')
     [ "$RUN_B" != "$RUN_A" ] && break
@@ -142,7 +143,7 @@ echo "# run A $RUN_A (follows a marker), run B $RUN_B"
 
 # --- the TUI in a 100x30 tmux window -----------------------------------------------------------
 T new-session -d -s e2e -x 100 -y 30 -c "$PROJECT" "env -i HOME=$WORK PATH=$PATH TERM=tmux-256color LANG=C.UTF-8 MLP_USER=e2e-tester PS1='PROMPT\$ ' bash --norc --noprofile"
-wait_for '^PROMPT\$' 10
+wait_for '^PROMPT\$'
 keys "stty -g > $WORK/stty.before" Enter
 start_tui ""
 wait_for "Runs \\(2\\)"
@@ -188,7 +189,7 @@ wait_for "approve gate of $RUN_A"
 keys -l "looks good from e2e"
 keys Enter
 wait_for "approved gate of run $RUN_A as e2e-tester"
-wait_exit "$PID_A" 30
+wait_exit "$PID_A"
 [ "$EXIT_STATUS" = 0 ] || fail "mlp run A ended with status $EXIT_STATUS: $(cat "$WORK/a.out")"
 [ "$("$MLP" show "$RUN_A" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] || fail "run A did not succeed"
 "$MLP" approvals --all --json -C "$PROJECT" | json_field "[a for a in d if a['run']=='$RUN_A'][0]" > "$WORK/a.decision"
@@ -204,7 +205,7 @@ wait_for "reject gate of $RUN_B"
 keys -l "auc below the bar"
 keys Enter
 wait_for "rejected gate of run $RUN_B as e2e-tester"
-wait_exit "$PID_B" 30
+wait_exit "$PID_B"
 [ "$EXIT_STATUS" = 3 ] || fail "mlp run B ended with status $EXIT_STATUS (3 means rejected): $(cat "$WORK/b.out")"
 [ "$("$MLP" show "$RUN_B" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = rejected ] || fail "run B is not rejected"
 "$MLP" approvals --all --json -C "$PROJECT" | json_field "[a for a in d if a['run']=='$RUN_B'][0]['comment']" | grep -qx "auc below the bar" || fail "reject comment not stored"
@@ -215,14 +216,14 @@ ok "rejected B in the TUI: run B stopped (rejected), comment stored"
 "$MLP" run --detach --no-cache -C "$PROJECT" > "$WORK/c.out"
 RUN_C=$(sed -n 's/^started run \([^ ]*\) in the background.*/\1/p' "$WORK/c.out")
 [ -n "$RUN_C" ] || fail "no detached run: $(cat "$WORK/c.out")"
-wait_for "Approvals \\(1 waiting\\)" 20
+wait_for "Approvals \\(1 waiting\\)"
 wait_for "─ gate of $RUN_C"
 keys a
 wait_for "approve gate of $RUN_C"
 keys -l "detached and approved"
 keys Enter
 wait_for "approved gate of run $RUN_C as e2e-tester; resuming the run in the background"
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$deadline" ]; do
     [ "$("$MLP" show "$RUN_C" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] && break
     sleep 0.2
