@@ -303,11 +303,15 @@ wait_for "tui-exit=139"
 check_restored "a crash (SIGSEGV)"
 
 # --- NO_COLOR ------------------------------------------------------------------------------------
+# Each capture waits for the runs to be listed: the title bar is written first, so a capture
+# taken as soon as it shows can miss the rest of the frame (and its colours).
 start_tui ""
+wait_for "✓ succeeded +$RUN_A"
 T capture-pane -e -p -t e2e > "$WORK/colour.screen"
 keys q
 wait_for "tui-exit=0"
 start_tui "NO_COLOR=1"
+wait_for "✓ succeeded +$RUN_A"
 T capture-pane -e -p -t e2e > "$WORK/nocolour.screen"
 keys q
 wait_for "tui-exit=0"
