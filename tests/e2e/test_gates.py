@@ -84,7 +84,7 @@ def test_a_rejection_from_a_second_process_stops_the_run(project):
     runner = project.start("run")
     pending = wait_pending(project)
     project.mlp("reject", pending["run"], "gate", "-m", "auc too low")
-    stdout, stderr = runner.communicate(timeout=20)
+    stdout, stderr = runner.communicate(timeout=60)
     assert runner.returncode == 3, stdout + stderr
     run = project.json("show", pending["run"])
     assert run["run"]["status"] == "rejected"
@@ -153,7 +153,7 @@ def test_mlp_cancel_from_another_process(project):
     run = project.wait_for(lambda: (r := project.latest_run()) and r["steps"].get("running") and r, what="the step to start")
     out = project.mlp("cancel", run["id"]).stdout
     assert "cancelled" in out
-    runner.communicate(timeout=15)
+    runner.communicate(timeout=60)
     assert runner.returncode == 130
 
 
@@ -166,8 +166,8 @@ steps:
     runner = project.start("run")
     run = project.wait_for(lambda: project.latest_run(), what="the run")
     follower = project.start("logs", run["id"], "chatty", "-f")
-    stdout, stderr = follower.communicate(timeout=20)
-    runner.communicate(timeout=20)
+    stdout, stderr = follower.communicate(timeout=60)
+    runner.communicate(timeout=60)
     assert follower.returncode == 0
     assert stdout.splitlines() == [f"line {i}" for i in range(1, 6)]
     assert "warn" in stderr
