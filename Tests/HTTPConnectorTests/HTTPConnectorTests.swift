@@ -96,11 +96,11 @@ func scratchFolder() throws -> String {
     @Test func aServerErrorIsRetriedWithBackoffUntilItSucceeds() async throws {
         let server = try sharedServer.get()
         let path = server.unique("/flaky.csv?fail=2")
-        let started = Date()
+        let started = ContinuousClock.now
         let (result, _, _) = try await read(["url": .string(server.url(path)), "retries": .int(2), "retry_delay": .float(0.1)])
         #expect(result.rows == 3)
         #expect(server.requests(path) == 3)
-        #expect(Date().timeIntervalSince(started) >= 0.3, "waits 0.1 s, then 0.2 s")
+        #expect(ContinuousClock.now - started >= .milliseconds(300), "waits 0.1 s, then 0.2 s")
 
         let exhausted = server.unique("/flaky.csv?fail=5")
         let (error, _) = try await failure(["url": .string(server.url(exhausted)), "retries": .int(1), "retry_delay": .float(0.01)])
@@ -114,9 +114,9 @@ func scratchFolder() throws -> String {
         // The server answers after 120 s; giving up well before that shows the 0.5 s timeout acted.
         // (The bound is loose because a loaded machine can delay the test itself by seconds.)
         let path = server.unique("/slow.csv?delay=120")
-        let started = Date()
+        let started = ContinuousClock.now
         let (error, _) = try await failure(["url": .string(server.url(path)), "timeout": .float(0.5), "retries": .int(0)])
-        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(ContinuousClock.now - started < .seconds(60))
         guard case .transfer(_, let message, let timedOut, let attempts) = error else {
             Issue.record("expected a transfer error, got \(error)")
             return

@@ -160,13 +160,13 @@ func processesLeft(ofRun runID: String) async throws -> [pid_t] {
                 n=$(cat count 2>/dev/null || echo 0); n=$((n + 1)); echo $n > count
                 [ "$n" -ge 3 ] || { echo "attempt $n failed" >&2; exit 1; }
                 """])
-        let started = Date()
+        let started = ContinuousClock.now
         let (run, steps) = try await sandbox.run()
         #expect(run.status == .failed)
         #expect(steps["flaky"]?.status == .succeeded)
         #expect(steps["flaky"]?.attempts == 3)
         // Two waits: 100 ms, then 200 ms.
-        #expect(Date().timeIntervalSince(started) >= 0.3)
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
         let attempts = try sandbox.engine.store.attempts(stepID: steps["flaky"]!.id!)
         #expect(attempts.map(\.outcome) == [.failed, .failed, .succeeded])
         #expect(attempts[0].error?.contains("attempt 1 failed") == true)
@@ -186,11 +186,11 @@ func processesLeft(ofRun runID: String) async throws -> [pid_t] {
                 timeout: 300ms
               after: {uses: noop, needs: [slow]}
             """)
-        let started = Date()
+        let started = ContinuousClock.now
         let (run, steps) = try await sandbox.run()
         // Far less than the step's `sleep 120`: the timeout killed it. (Not tighter: on a loaded
         // 2-core CI machine the run itself has taken over 5 s.)
-        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(run.status == .failed)
         #expect(steps["slow"]?.error?.hasPrefix("timed out after 300ms") == true)
         #expect(steps["after"]?.status == .skipped)
@@ -237,11 +237,11 @@ func processesLeft(ofRun runID: String) async throws -> [pid_t] {
             try await Task.sleep(nanoseconds: 500_000_000)
             signal.raise("test")
         }
-        let started = Date()
+        let started = ContinuousClock.now
         let (run, steps) = try await sandbox.run(cancellation: signal)
         // Far less than the step's `sleep 120`: the cancel stopped it. (Not tighter: on a loaded
         // 2-core CI machine the run itself has taken over 5 s.)
-        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(run.status == .cancelled)
         #expect(steps["long"]?.status == .cancelled)
         #expect(steps["next"]?.status == .cancelled)
