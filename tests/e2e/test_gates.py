@@ -105,9 +105,9 @@ def test_run_detach_returns_at_once_and_resume_picks_it_up(project):
     project.write("mlp.yaml", GATED)
     # Run in the foreground, it would block at the gate until the 120 s timeout; returning well
     # before that shows it detached (not tighter: starting mlp can take seconds on a loaded machine).
-    started = time.time()
+    started = time.monotonic()
     result = project.mlp("run", "--detach", "--json")
-    assert time.time() - started < 30
+    assert time.monotonic() - started < 30
     run_id = __import__("json").loads(result.stdout)["id"]
     # The background driver runs up to the gate and stops there.
     project.wait_for(lambda: project.json("show", run_id)["run"]["status"] == "waiting", what="the detached run to reach its gate")
@@ -131,12 +131,12 @@ steps:
     runner = project.start("run")
     started_run = project.wait_for(lambda: (r := project.latest_run()) and r["steps"].get("running") and r, what="the step to start")
     project.wait_for(lambda: len(marked_processes(started_run["id"])) >= 2, what="the step's background sleep")
-    started = time.time()
+    started = time.monotonic()
     runner.send_signal(signal.SIGINT)
     stdout, stderr = runner.communicate(timeout=60)
     assert runner.returncode == 130, stdout + stderr
     # Far less than the step's two minutes (not tighter: a loaded machine can take seconds).
-    assert time.time() - started < 30
+    assert time.monotonic() - started < 30
     assert "cancelling: interrupted (Ctrl-C)" in stdout
     run = project.json("show", "latest")
     assert run["run"]["status"] == "cancelled"
