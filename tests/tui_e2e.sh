@@ -218,6 +218,14 @@ RUN_C=$(sed -n 's/^started run \([^ ]*\) in the background.*/\1/p' "$WORK/c.out"
 [ -n "$RUN_C" ] || fail "no detached run: $(cat "$WORK/c.out")"
 wait_for "Approvals \\(1 waiting\\)"
 wait_for "─ gate of $RUN_C"
+# The detached driver stops at the gate and then exits. A decision made while it still holds the
+# run's lock is left to it (the TUI starts no driver), and it is exiting; wait up to 60 s for the
+# lock to be free (the TUI shows the gate as soon as it is stored, before the driver is gone).
+deadline=$((SECONDS + 60))
+until python3 -c 'import fcntl, sys; fcntl.flock(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$PROJECT/.mlp/locks/$RUN_C.lock" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "the detached driver of run $RUN_C still holds its lock after 60 s"
+    sleep 0.1
+done
 keys a
 wait_for "approve gate of $RUN_C"
 keys -l "detached and approved"
