@@ -43,9 +43,10 @@ fail() {
 }
 ok() { echo "ok - $*"; }
 
-# Waits until the screen shows a line matching the (grep -E) pattern.
+# Waits (30 s unless told: generous, for a loaded machine) until the screen shows a line matching
+# the (grep -E) pattern.
 wait_for() {
-    local pattern=$1 seconds=${2:-15} waited=0
+    local pattern=$1 seconds=${2:-30} waited=0
     while ! screen | grep -Eq -- "$pattern"; do
         sleep 0.1
         waited=$((waited + 1))
@@ -53,9 +54,9 @@ wait_for() {
     done
 }
 
-# Waits for a background process of this shell to end; sets EXIT_STATUS.
+# Waits (60 s unless told) for a background process of this shell to end; sets EXIT_STATUS.
 wait_exit() {
-    local pid=$1 seconds=${2:-20} waited=0
+    local pid=$1 seconds=${2:-60} waited=0
     while kill -0 "$pid" 2>/dev/null; do
         sleep 0.1
         waited=$((waited + 1))
@@ -73,18 +74,26 @@ keys() { T send-keys -t e2e "$@"; }
 # tty settings are what they were before the TUI started.
 check_restored() {
     local how=$1
-    wait_for "^PROMPT\\$" 10
+    wait_for "^PROMPT\\$"
     [ "$(T display -p -t e2e '#{alternate_on}')" = 0 ] || fail "$how: the alternate screen is still on"
     [ "$(T display -p -t e2e '#{cursor_flag}')" = 1 ] || fail "$how: the cursor is still hidden"
-    keys "stty -g > $WORK/stty.after; clear" Enter
-    sleep 0.3
+    # The shell writes the settings to a temporary file and renames it, so the file exists only once
+    # complete; wait for it (up to 30 s) rather than a fixed pause a loaded machine can outlast.
+    rm -f "$WORK/stty.after"
+    keys "stty -g > $WORK/stty.tmp && mv $WORK/stty.tmp $WORK/stty.after; clear" Enter
+    local waited=0
+    until [ -e "$WORK/stty.after" ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+        [ "$waited" -lt 300 ] || fail "$how: the shell did not write its tty settings within 30 s"
+    done
     cmp -s "$WORK/stty.before" "$WORK/stty.after" || fail "$how: tty settings differ: $(cat "$WORK/stty.before") vs $(cat "$WORK/stty.after")"
     ok "$how restores the terminal"
 }
 
 start_tui() {
     keys "clear; $* $MLP tui --refresh 0.3; echo \"tui-exit=\$?\"" Enter
-    wait_for "mlp · Runs" 15
+    wait_for "mlp · Runs"
 }
 
 # --- a project with a step that writes while the test watches, and an approval gate -----------
@@ -118,12 +127,12 @@ YAML
 # Run A waits for the marker inside `train`, then at the gate; run B goes straight to the gate.
 (cd "$PROJECT" && exec "$MLP" run --no-cache --param "marker=$WORK/go" > "$WORK/a.out" 2>&1) &
 PIDS+=($!); PID_A=$!
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 60))
 until "$MLP" runs -C "$PROJECT" --json 2>/dev/null | grep -q '"id"' || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.1; done
 RUN_A=$("$MLP" show latest -C "$PROJECT" --json | json_field 'd["run"]["id"]')
 (cd "$PROJECT" && exec "$MLP" run --no-cache > "$WORK/b.out" 2>&1) &
 PIDS+=($!); PID_B=$!
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$deadline" ]; do
     RUN_B=$("$MLP" show latest -C "$PROJECT" --json | json_field 'd["run"]["id"]')
     [ "$RUN_B" != "$RUN_A" ] && break
@@ -134,7 +143,7 @@ echo "# run A $RUN_A (follows a marker), run B $RUN_B"
 
 # --- the TUI in a 100x30 tmux window -----------------------------------------------------------
 T new-session -d -s e2e -x 100 -y 30 -c "$PROJECT" "env -i HOME=$WORK PATH=$PATH TERM=tmux-256color LANG=C.UTF-8 MLP_USER=e2e-tester PS1='PROMPT\$ ' bash --norc --noprofile"
-wait_for '^PROMPT\$' 10
+wait_for '^PROMPT\$'
 keys "stty -g > $WORK/stty.before" Enter
 start_tui ""
 wait_for "Runs \\(2\\)"
@@ -180,7 +189,7 @@ wait_for "approve gate of $RUN_A"
 keys -l "looks good from e2e"
 keys Enter
 wait_for "approved gate of run $RUN_A as e2e-tester"
-wait_exit "$PID_A" 30
+wait_exit "$PID_A"
 [ "$EXIT_STATUS" = 0 ] || fail "mlp run A ended with status $EXIT_STATUS: $(cat "$WORK/a.out")"
 [ "$("$MLP" show "$RUN_A" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] || fail "run A did not succeed"
 "$MLP" approvals --all --json -C "$PROJECT" | json_field "[a for a in d if a['run']=='$RUN_A'][0]" > "$WORK/a.decision"
@@ -196,7 +205,7 @@ wait_for "reject gate of $RUN_B"
 keys -l "auc below the bar"
 keys Enter
 wait_for "rejected gate of run $RUN_B as e2e-tester"
-wait_exit "$PID_B" 30
+wait_exit "$PID_B"
 [ "$EXIT_STATUS" = 3 ] || fail "mlp run B ended with status $EXIT_STATUS (3 means rejected): $(cat "$WORK/b.out")"
 [ "$("$MLP" show "$RUN_B" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = rejected ] || fail "run B is not rejected"
 "$MLP" approvals --all --json -C "$PROJECT" | json_field "[a for a in d if a['run']=='$RUN_B'][0]['comment']" | grep -qx "auc below the bar" || fail "reject comment not stored"
@@ -207,14 +216,22 @@ ok "rejected B in the TUI: run B stopped (rejected), comment stored"
 "$MLP" run --detach --no-cache -C "$PROJECT" > "$WORK/c.out"
 RUN_C=$(sed -n 's/^started run \([^ ]*\) in the background.*/\1/p' "$WORK/c.out")
 [ -n "$RUN_C" ] || fail "no detached run: $(cat "$WORK/c.out")"
-wait_for "Approvals \\(1 waiting\\)" 20
+wait_for "Approvals \\(1 waiting\\)"
 wait_for "─ gate of $RUN_C"
+# The detached driver stops at the gate and then exits. A decision made while it still holds the
+# run's lock is left to it (the TUI starts no driver), and it is exiting; wait up to 60 s for the
+# lock to be free (the TUI shows the gate as soon as it is stored, before the driver is gone).
+deadline=$((SECONDS + 60))
+until python3 -c 'import fcntl, sys; fcntl.flock(open(sys.argv[1], "r+"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$PROJECT/.mlp/locks/$RUN_C.lock" 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "the detached driver of run $RUN_C still holds its lock after 60 s"
+    sleep 0.1
+done
 keys a
 wait_for "approve gate of $RUN_C"
 keys -l "detached and approved"
 keys Enter
 wait_for "approved gate of run $RUN_C as e2e-tester; resuming the run in the background"
-deadline=$((SECONDS + 20))
+deadline=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$deadline" ]; do
     [ "$("$MLP" show "$RUN_C" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] && break
     sleep 0.2
@@ -243,16 +260,27 @@ wait_for "Runs \\(3\\)"
 ok "status and pipeline filters"
 
 # --- resize ------------------------------------------------------------------------------------
-check_layout() {
+# What is wrong with the layout at WIDTH x HEIGHT; nothing once it is right.
+layout_problem() {
     local width=$1 height=$2 lines
-    T resize-window -t e2e -x "$width" -y "$height"
-    sleep 0.6
     lines=$(screen | wc -l)
-    [ "$lines" -eq "$height" ] || fail "${width}x${height}: the pane shows $lines lines"
-    screen | head -1 | grep -q "mlp · Runs (3)" || fail "${width}x${height}: no title bar on the first line"
-    screen | tail -1 | grep -q "? help" || fail "${width}x${height}: no help bar on the last line"
-    screen | grep -q "$RUN_A" || fail "${width}x${height}: run A is not listed"
-    [ "$(screen | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le "$width" ] || fail "${width}x${height}: a line is wider than the window"
+    [ "$lines" -eq "$height" ] || { echo "the pane shows $lines lines"; return; }
+    screen | head -1 | grep -q "mlp · Runs (3)" || { echo "no title bar on the first line"; return; }
+    screen | tail -1 | grep -q "? help" || { echo "no help bar on the last line"; return; }
+    screen | grep -q "$RUN_A" || { echo "run A is not listed"; return; }
+    [ "$(screen | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -le "$width" ] || echo "a line is wider than the window"
+}
+
+check_layout() {
+    local width=$1 height=$2 problem waited=0
+    T resize-window -t e2e -x "$width" -y "$height"
+    # The TUI redraws when told of the new size; wait for that (up to 30 s) rather than a fixed
+    # pause a loaded machine can outlast.
+    while problem=$(layout_problem "$width" "$height"); [ -n "$problem" ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+        [ "$waited" -lt 300 ] || fail "${width}x${height}: $problem"
+    done
     ok "resized to ${width}x${height}: title, runs and help bar in place"
 }
 check_layout 80 24
@@ -283,11 +311,15 @@ wait_for "tui-exit=139"
 check_restored "a crash (SIGSEGV)"
 
 # --- NO_COLOR ------------------------------------------------------------------------------------
+# Each capture waits for the runs to be listed: the title bar is written first, so a capture
+# taken as soon as it shows can miss the rest of the frame (and its colours).
 start_tui ""
+wait_for "✓ succeeded +$RUN_A"
 T capture-pane -e -p -t e2e > "$WORK/colour.screen"
 keys q
 wait_for "tui-exit=0"
 start_tui "NO_COLOR=1"
+wait_for "✓ succeeded +$RUN_A"
 T capture-pane -e -p -t e2e > "$WORK/nocolour.screen"
 keys q
 wait_for "tui-exit=0"

@@ -138,21 +138,21 @@ import Testing
         let child = try ChildProcess.spawn(arguments: ["sh", "-c", "(sh -c 'echo $$ > \(started).tmp; mv \(started).tmp \(started); exec sleep 60') & sleep 30"],
                                            environment: ProcessInfo.processInfo.environment, directory: folder, stdoutPath: nil, stderrPath: nil)
         // Wait until the background grandchild exists, however loaded the machine is.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: started), Date() < deadline { try await Task.sleep(nanoseconds: 10_000_000) }
         let text = try String(contentsOfFile: started, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let grandchild = try #require(pid_t(text))
         await child.terminateGroup(grace: 1)
         let code = await child.wait()
         #expect(code == 128 + SIGTERM || code == 128 + SIGKILL)
-        // Gone (or a zombie waiting for init to reap it) within a few seconds, not after its minute.
+        // Gone (or a zombie waiting for init to reap it) well within its minute (30 s allows for a loaded machine).
         func isAlive() -> Bool {
             guard kill(grandchild, 0) == 0 else { return false }
             let stat = (try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8)) ?? ""
             guard let close = stat.lastIndex(of: ")") else { return false }
             return !stat[stat.index(after: close)...].hasPrefix(" Z")
         }
-        let gone = Date().addingTimeInterval(10)
+        let gone = Date().addingTimeInterval(30)
         while isAlive(), Date() < gone { try await Task.sleep(nanoseconds: 20_000_000) }
         #expect(!isAlive(), "the background grandchild outlived the group")
     }
@@ -165,16 +165,40 @@ import Testing
 }
 
 @Suite struct OrphanSweepTests {
+    /// The processes whose environment holds `marker` (a zombie's environment reads as empty).
+    static func marked(_ marker: String) -> [pid_t] {
+        let needle = Array(marker.utf8)
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry), let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+            return environ.split(separator: 0).contains { Array($0) == needle } ? pid : nil
+        }
+    }
+
+    /// Whether `condition` comes true within 30 s (generous: a loaded 2-core machine forks and reaps slowly).
+    static func within30Seconds(_ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     @Test func processesCarryingARunMarkerAreKilled() async throws {
         let folder = FileManager.default.temporaryDirectory.path
         var environment = ProcessInfo.processInfo.environment
         let marker = "MLP_RUN_ID=sweep-\(UUID().uuidString)"
         environment["MLP_RUN_ID"] = String(marker.dropFirst("MLP_RUN_ID=".count))
-        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "sleep 30 & sleep 30"], environment: environment, directory: folder,
+        // The shell forks one background sleep, then becomes the other: two processes, no more forks.
+        let child = try ChildProcess.spawn(arguments: ["sh", "-c", "sleep 300 & exec sleep 300"], environment: environment, directory: folder,
                                            stdoutPath: nil, stderrPath: nil)
-        try await Task.sleep(nanoseconds: 200_000_000)
+        // Both exist before the sweep (waited for, not a fixed pause a loaded machine can outlast).
+        #expect(try await Self.within30Seconds { Self.marked(marker).count >= 2 }, "the marked processes did not start")
         #expect(ChildProcess.terminateProcesses(withEnvironment: marker) >= 1)
         #expect(await child.wait() == 128 + SIGKILL)
+        // Killed processes can take a moment to exit on a loaded machine; none may outlive the sweep
+        // (a missed one would live for its 300 s), and a second sweep finds nothing.
+        #expect(try await Self.within30Seconds { Self.marked(marker).isEmpty }, "still running after the sweep: \(Self.marked(marker))")
         #expect(ChildProcess.terminateProcesses(withEnvironment: marker) == 0)
     }
 }

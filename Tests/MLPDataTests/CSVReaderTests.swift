@@ -1,4 +1,5 @@
 import Foundation
+import MLPCore
 import Testing
 @testable import MLPData
 
@@ -151,7 +152,7 @@ import Testing
     }
 
     @Test func numbersParseExactlyLikeTheStandardLibrary() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 20261202)   // fixed: a failure replays
         var samples = ["0", "-0", "1e5", "1E-5", ".5", "5.", "-1.25e+3", "123456789012345678", "0.1", "3.141592653589793",
                        "1e308", "2.2250738585072014e-308", "nan", "-inf", "Infinity", "000123.4500", "9007199254740993"]
         for _ in 0..<2000 {

@@ -63,9 +63,11 @@ import MLPStore
             _ = try await endpoint.infer(scalarRequest(Double(index)))
         }
         #expect(endpoint.plan.candidate == nil, "the router dropped the failing candidate")
-        // The store write happens off the request path; wait for it.
+        // The store write happens off the request path; wait for it (up to 30 s: a detached task and
+        // a SQLite commit on a loaded 2-core machine).
         var stored = try store.deployment(name: "api")
-        for _ in 0..<200 where stored?.candidateVersion != nil {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while stored?.candidateVersion != nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
             stored = try store.deployment(name: "api")
         }

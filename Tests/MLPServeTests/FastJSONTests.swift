@@ -1,4 +1,5 @@
 import Foundation
+import MLPCore
 import Testing
 @testable import MLPServe
 
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func mutatedBodiesNeverMeanSomethingElse() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 20261202)   // fixed: a failure replays
         let alphabet = Array(#"{}[]",:0123456789.eE-+ tfnaslru\"#.utf8)
         for _ in 0..<1500 {
             var bytes = Array(Self.common.randomElement(using: &generator)!.utf8)

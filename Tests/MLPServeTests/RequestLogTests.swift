@@ -41,9 +41,9 @@ actor SealedSegments {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
 
-    /// Waits (at most 10 s) until `condition` holds.
+    /// Waits (at most 30 s, for a loaded 2-core machine) until `condition` holds.
     static func eventually(_ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !(await condition()) {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting until \(what)")
@@ -227,7 +227,9 @@ actor SealedSegments {
         log.record(request: Self.textRequest(["d", "e", "f"]), response: Self.noAnswer, version: "1")
         log.record(request: Self.textRequest(["g", "h"]), response: Self.noAnswer, version: "1")
         for index in 0..<1000 { log.record(request: Self.textRequest(["x\(index)"]), response: Self.noAnswer, version: "1") }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Nothing drains the buffer, so a record that waited for room would never return; this bound
+        // only catches one that waits a while and then drops (not tighter: the suite shares 2 cores).
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(Self.rows(metrics, model: "m", "dropped") == 1003)
         await log.flush()
         #expect(Self.rows(metrics, model: "m", "logged") == 5)

@@ -38,8 +38,8 @@ class Project:
         return process
 
     def wait_for(self, predicate, timeout=30, what="condition"):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             value = predicate()
             if value:
                 return value

@@ -25,8 +25,10 @@ def rss_kib(pid):
 
 
 def wrk(url, seconds, body_file, connections=8):
+    """wrk's output. A request counts as failed when it gets an error or no answer in 30 s: with wrk's
+    default of 2 s, an answer slowed past that on a loaded machine counted as a socket error."""
     environment = {**os.environ, "BODY_FILE": str(body_file), "INFER_PATH": "/v2/models/bc/infer"}
-    return subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(POST_LUA), url],
+    return subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", "-s", str(POST_LUA), url],
                           capture_output=True, text=True, env=environment, timeout=seconds + 60, check=True).stdout
 
 
