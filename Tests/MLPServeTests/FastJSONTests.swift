@@ -40,6 +40,30 @@ import Testing
         }
     }
 
+    @Test func numbersReadToTheSameBitsAsStrtod() throws {
+        // Exact fast path (up to 15 digits, 10^±22) and strtod for the rest: both must give strtod's double.
+        var random = SplitMix64(seed: 20261202)
+        var texts = ["0", "-0", "0.0", "1e22", "1e23", "9007199254740993", "123456789012345", "1234567890123456", "0.1", "0.3",
+                     "2.2250738585072014e-308", "4.9e-324", "1.7976931348623157e308", "17.99", "0.000001", "1E-22", "1e-23", "-3.5e+2"]
+        for _ in 0..<4000 {
+            let digits = Int(random.next() % 18) + 1
+            var significand = String(random.next() % 9 + 1)
+            for _ in 1..<digits { significand += String(random.next() % 10) }
+            let point = Int(random.next() % UInt64(digits + 1))
+            var text = point == 0 ? "0." + significand : point == digits ? significand : String(significand.prefix(point)) + "." + significand.dropFirst(point)
+            if random.next() % 3 == 0 { text += (random.next() % 2 == 0 ? "e" : "E-") + String(random.next() % 31) }
+            if random.next() % 2 == 0 { text = "-" + text }
+            texts.append(text)
+        }
+        for text in texts {
+            let body = #"{"inputs": [{"name": "f", "shape": [1], "datatype": "FP64", "data": [\#(text)]}]}"#
+            let request = try #require(fast(body), "the fast reader gave up on \(text)")
+            guard case .numbers(let values) = request.inputs[0].data, let value = values.first else { Issue.record("no number for \(text)"); continue }
+            let expected = try #require(Double(text))
+            #expect(value.bitPattern == expected.bitPattern, "\(text): \(value) instead of \(expected)")
+        }
+    }
+
     @Test func unusualOrBrokenBodiesAreLeftToJSONDecoder() throws {
         let unusual = [
             #"{"id": null, "inputs": []}"#, #"{"inputs": [], "inputs": []}"#, #"{"inputs": [{"name": "f", "shape": [1], "datatype": "FP64", "data": [1, "a"]}]}"#,

@@ -345,23 +345,51 @@ struct InferenceRequestParser {
     /// A JSON number as the nearest `Double` (read by `strtod`, as exact as `JSONDecoder`).
     private mutating func number() -> Double? {
         let start = index
-        if peek() == UInt8(ascii: "-") { index += 1 }
+        let negative = peek() == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // The decimal significand's digits as an integer (while they fit) and the power of ten.
+        var significand: UInt64 = 0, significandDigits = 0, powerOfTen = 0
+        func addDigit(_ digit: Int) {
+            if significand == 0 && digit == 0 { return }   // leading zeros add nothing
+            if significandDigits < 19 { significand = significand * 10 + UInt64(digit) }
+            significandDigits += 1
+        }
         let integerStart = index
-        while index < bytes.count, Self.digit(bytes[index]) != nil { index += 1 }
+        while index < bytes.count, let digit = Self.digit(bytes[index]) { addDigit(digit); index += 1 }
         let integerDigits = index - integerStart
         guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return nil }
         if peek() == UInt8(ascii: ".") {
             index += 1
             let fractionStart = index
-            while index < bytes.count, Self.digit(bytes[index]) != nil { index += 1 }
+            while index < bytes.count, let digit = Self.digit(bytes[index]) {
+                addDigit(digit)
+                powerOfTen -= 1
+                index += 1
+            }
             guard index > fractionStart else { return nil }
         }
+        var exactExponent = true
         if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             index += 1
-            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            var exponentNegative = false
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                exponentNegative = sign == UInt8(ascii: "-")
+                index += 1
+            }
             let exponentStart = index
-            while index < bytes.count, Self.digit(bytes[index]) != nil { index += 1 }
+            var exponent = 0
+            while index < bytes.count, let digit = Self.digit(bytes[index]) {
+                if exponent < 10_000 { exponent = exponent * 10 + Int(digit) } else { exactExponent = false }
+                index += 1
+            }
             guard index > exponentStart else { return nil }
+            powerOfTen += exponentNegative ? -exponent : exponent
+        }
+        // Clinger's fast path: a significand below 2^53 and a power of ten within 10^±22 are both
+        // exact doubles, so one multiplication or division rounds correctly, as strtod would.
+        if exactExponent, significandDigits <= 15, significand < (1 << 53), (-22...22).contains(powerOfTen) {
+            let magnitude = powerOfTen < 0 ? Double(significand) / Self.powersOfTen[-powerOfTen] : Double(significand) * Self.powersOfTen[powerOfTen]
+            return negative ? -magnitude : magnitude
         }
         let length = index - start
         // Long numbers go to the full decoder (strtod needs a terminated copy; 64 bytes is plenty for a double).
@@ -375,6 +403,9 @@ struct InferenceRequestParser {
             return value
         }
     }
+
+    /// 10^0 ... 10^22, each exactly representable as a double.
+    private static let powersOfTen: [Double] = (0...22).map { exponent in (0..<exponent).reduce(1.0) { value, _ in value * 10 } }
 
     // MARK: - Bytes
 
