@@ -11,46 +11,52 @@ public enum AnswerAgreement {
 
     /// Whether `candidate` agrees with `stable`.
     public static func agree(stable: InferenceResponse, candidate: InferenceResponse) -> Bool {
-        difference(stable: stable, candidate: candidate) == nil
+        difference(stable: stable, candidate: candidate, describe: false) == nil
     }
 
     /// Where `candidate` first departs from `stable`, as a sentence; nil when they agree.
     public static func difference(stable: InferenceResponse, candidate: InferenceResponse) -> String? {
+        difference(stable: stable, candidate: candidate, describe: true)
+    }
+
+    /// ``difference(stable:candidate:)``; without `describe`, a departure is an empty string (no
+    /// sentence is built, so a shadow that only counts agreement stays cheap).
+    static func difference(stable: InferenceResponse, candidate: InferenceResponse, describe: Bool) -> String? {
         let stableNames = stable.outputs.map(\.name).sorted(), candidateNames = candidate.outputs.map(\.name).sorted()
         guard stableNames == candidateNames else {
-            return "the outputs differ: stable gives \(stableNames), the candidate \(candidateNames)"
+            return describe ? "the outputs differ: stable gives \(stableNames), the candidate \(candidateNames)" : ""
         }
         for expected in stable.outputs {
             guard let got = candidate.outputs.first(where: { $0.name == expected.name }) else { continue }
-            if let difference = difference(stable: expected, candidate: got) { return "output '\(expected.name)': \(difference)" }
+            if let difference = difference(stable: expected, candidate: got, describe: describe) { return describe ? "output '\(expected.name)': \(difference)" : "" }
         }
         return nil
     }
 
     /// Where one output tensor departs from stable's, or nil.
-    static func difference(stable: InferenceResponse.OutputTensor, candidate: InferenceResponse.OutputTensor) -> String? {
-        guard stable.shape == candidate.shape else { return "shape \(candidate.shape) where stable gives \(stable.shape)" }
+    static func difference(stable: InferenceResponse.OutputTensor, candidate: InferenceResponse.OutputTensor, describe: Bool = true) -> String? {
+        guard stable.shape == candidate.shape else { return describe ? "shape \(candidate.shape) where stable gives \(stable.shape)" : "" }
         guard stable.data.count == candidate.data.count else {
-            return "\(candidate.data.count) elements where stable gives \(stable.data.count)"
+            return describe ? "\(candidate.data.count) elements where stable gives \(stable.data.count)" : ""
         }
         if isFloatingPoint(stable.datatype), isFloatingPoint(candidate.datatype),
            let a = doubles(stable.data), let b = doubles(candidate.data) {
             for index in a.indices where !close(a[index], b[index]) {
-                return "element \(index) is \(b[index]) where stable gives \(a[index])"
+                return describe ? "element \(index) is \(b[index]) where stable gives \(a[index])" : ""
             }
             return nil
         }
         guard stable.datatype == candidate.datatype else {
-            return "datatype \(candidate.datatype.rawValue) where stable gives \(stable.datatype.rawValue)"
+            return describe ? "datatype \(candidate.datatype.rawValue) where stable gives \(stable.datatype.rawValue)" : ""
         }
         switch (stable.data, candidate.data) {
         case (.strings(let a), .strings(let b)):
-            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return "element \(index) is '\(b[index])' where stable gives '\(a[index])'" }
+            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return describe ? "element \(index) is '\(b[index])' where stable gives '\(a[index])'" : "" }
         case (.bools(let a), .bools(let b)):
-            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return "element \(index) is \(b[index]) where stable gives \(a[index])" }
+            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return describe ? "element \(index) is \(b[index]) where stable gives \(a[index])" : "" }
         default:
-            guard let a = doubles(stable.data), let b = doubles(candidate.data) else { return "the elements are of different kinds" }
-            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return "element \(index) is \(b[index]) where stable gives \(a[index])" }
+            guard let a = doubles(stable.data), let b = doubles(candidate.data) else { return describe ? "the elements are of different kinds" : "" }
+            if let index = a.indices.first(where: { a[$0] != b[$0] }) { return describe ? "element \(index) is \(b[index]) where stable gives \(a[index])" : "" }
         }
         return nil
     }

@@ -34,7 +34,7 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
 
     private let metrics: ServeMetrics
     private let onAutoRollback: @Sendable (AutoRollback) -> Void
-    private let onShadow: @Sendable (ShadowComparison) -> Void
+    private let onShadow: (@Sendable (ShadowComparison) -> Void)?
     private let autoRollbacks: CoreMetrics.Counter
     private let candidatePercent: CoreMetrics.Gauge
     private let shadowOutcomes: [ShadowOutcome: CoreMetrics.Counter]
@@ -52,12 +52,13 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
     ///   - onAutoRollback: called (off the lock, on the task of the request that tipped the
     ///     window) when the rollback policy takes the candidate out; once per plan generation. It
     ///     should return quickly: start a task for slow work such as writing to the store.
-    ///   - onShadow: called with both answers of every mirrored request that was not dropped.
+    ///   - onShadow: called with both answers of every mirrored request that was not dropped
+    ///     (without it, answers are only compared and counted, and no sentence says where they differ).
     ///   - maxShadowCallsInFlight: the most mirrored copies running at once (at least 1).
     ///   - randomSeed: seeds the canary's random split (for reproducible tests); nil: random.
     public init(name: String, plan: RoutePlan, metrics: ServeMetrics,
                 onAutoRollback: @escaping @Sendable (AutoRollback) -> Void = { _ in },
-                onShadow: @escaping @Sendable (ShadowComparison) -> Void = { _ in },
+                onShadow: (@Sendable (ShadowComparison) -> Void)? = nil,
                 maxShadowCallsInFlight: Int = 64, randomSeed: UInt64? = nil) {
         self.name = name
         self.metrics = metrics
@@ -193,10 +194,11 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
     }
 
     /// Whether ``routeInline(_:routingKey:)`` can answer now: every version of the current plan
-    /// answers inline (``InlineModelEndpoint``).
+    /// answered inline (``InlineModelEndpoint/answersInline``) when the plan was applied.
     public var answersInline: Bool {
-        let plan = self.plan
-        return Self.inline(plan.stable) != nil && (plan.candidate.map { Self.inline($0) != nil } ?? true)
+        lock.lock()
+        defer { lock.unlock() }
+        return current.answersInline
     }
 
     /// What ``routeInline(_:routingKey:)`` gives: the answer, and for a shadow the mirrored call,
@@ -212,12 +214,12 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
     /// suspending; nil when a version of the plan picked cannot answer inline (use ``route(_:routingKey:)``).
     public func routeInline(_ request: InferenceRequest, routingKey: String? = nil) -> InlineRoute? {
         let (state, target) = decide(routingKey: routingKey)
-        guard let stable = Self.inline(state.plan.stable) else { return nil }
+        guard let stable = state.stableInline else { return nil }
         switch target {
         case .stable:
             return InlineRoute(answer: stableAnswered(Result { try stable.inferInline(request) }, state), mirror: nil)
-        case .shadow(let candidate, let version):
-            guard let candidate = Self.inline(candidate) else { return nil }
+        case .shadow(_, let version):
+            guard let candidate = state.candidateInline else { return nil }
             let started = ContinuousClock.now
             let answer = stableAnswered(Result { try stable.inferInline(request) }, state)
             let stableSeconds = Self.seconds(since: started)
@@ -228,8 +230,8 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
                 compareShadow(request, candidate: result, seconds: Self.seconds(since: started), version: version, state: state,
                               stable: answer, stableSeconds: stableSeconds)
             })
-        case .candidate(let candidate, let version):
-            guard let candidate = Self.inline(candidate) else { return nil }
+        case .candidate(_, let version):
+            guard let candidate = state.candidateInline else { return nil }
             state.candidateRouted?.increment()
             let started = ContinuousClock.now
             let answer = Result { try candidate.inferInline(request) }
@@ -259,12 +261,6 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
             fraction = Self.unitInterval(Self.mix(seed &+ draw &* 0x9E37_79B9_7F4A_7C15))
         }
         return (state, fraction < state.candidateFraction ? .candidate(candidate, version: version) : .stable)
-    }
-
-    /// The endpoint as one that answers inline now, or nil.
-    private static func inline(_ endpoint: any ModelEndpoint) -> (any InlineModelEndpoint)? {
-        guard let inline = endpoint as? any InlineModelEndpoint, inline.answersInline else { return nil }
-        return inline
     }
 
     private static func result(_ body: () async throws -> InferenceResponse) async -> Result<InferenceResponse, any Error> {
@@ -383,10 +379,10 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
     /// hands both to `onShadow`.
     private func compareShadow(_ request: InferenceRequest, candidate answer: Result<InferenceResponse, any Error>, seconds: Double,
                                version: String, state: RouteState, stable: RoutedAnswer, stableSeconds: Double) {
-        let verdict = Self.judge(stable: stable.result, candidate: answer)
+        let verdict = Self.judge(stable: stable.result, candidate: answer, describe: onShadow != nil)
         if let failed = verdict.candidateFailed { record(state, failed: failed, seconds: seconds) }
         shadowOutcomes[verdict.outcome]?.increment()
-        onShadow(ShadowComparison(
+        onShadow?(ShadowComparison(
             deployment: name, generation: state.plan.generation, stableVersion: stable.version, candidateVersion: version,
             request: request, stable: Self.shadowAnswer(stable.result), candidate: Self.shadowAnswer(answer),
             stableSeconds: stableSeconds, candidateSeconds: seconds, outcome: verdict.outcome, difference: verdict.difference))
@@ -400,11 +396,11 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
 
     /// The outcome of a mirrored request, whether it counts for or against the candidate (nil:
     /// neither), and where the answers differ.
-    static func judge(stable: Result<InferenceResponse, any Error>, candidate: Result<InferenceResponse, any Error>)
+    static func judge(stable: Result<InferenceResponse, any Error>, candidate: Result<InferenceResponse, any Error>, describe: Bool = true)
         -> (outcome: ShadowOutcome, candidateFailed: Bool?, difference: String?) {
         switch (stable, candidate) {
         case (.success(let expected), .success(let got)):
-            let difference = AnswerAgreement.difference(stable: expected, candidate: got)
+            let difference = AnswerAgreement.difference(stable: expected, candidate: got, describe: describe)
             return (difference == nil ? .agree : .disagree, false, difference)
         case (.failure(let error), .success):
             return (.disagree, false, "stable failed (\(httpStatus(of: error)): \(error)) but the candidate answered")

@@ -19,6 +19,12 @@ final class RouteState: @unchecked Sendable {
     let fallbacks: CoreMetrics.Counter?
     /// The candidate's recent outcomes (nil without a candidate or a rollback policy).
     let judge: CandidateJudge?
+    /// Stable and the candidate as endpoints that answer inline, when they do (worked out once
+    /// here, so routing a request inline needs no dynamic cast).
+    let stableInline: (any InlineModelEndpoint)?
+    let candidateInline: (any InlineModelEndpoint)?
+    /// Whether every version the plan routes to answers inline.
+    let answersInline: Bool
 
     init(plan: RoutePlan, deployment: String, metrics: ServeMetrics, judge: CandidateJudge?) {
         self.plan = plan
@@ -37,5 +43,12 @@ final class RouteState: @unchecked Sendable {
             fallbacks = nil
         }
         self.judge = candidate == nil ? nil : judge ?? plan.rollback.map(CandidateJudge.init(policy:))
+        func inline(_ endpoint: any ModelEndpoint) -> (any InlineModelEndpoint)? {
+            guard let inline = endpoint as? any InlineModelEndpoint, inline.answersInline else { return nil }
+            return inline
+        }
+        stableInline = inline(plan.stable)
+        candidateInline = candidate.flatMap(inline)
+        answersInline = stableInline != nil && (candidate == nil || candidateInline != nil)
     }
 }

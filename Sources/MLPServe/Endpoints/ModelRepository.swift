@@ -7,6 +7,10 @@ public struct ModelRepository: Sendable {
     private var defaults: [String: any ModelEndpoint] = [:]
     private var order: [String: [String]] = [:]
     private var deployments: [String: DeploymentEndpoint] = [:]
+    /// The endpoints that answer inline, by name and version, and the names' defaults that do:
+    /// cast once here rather than per request.
+    private var inlineVersions: [String: [String: any InlineModelEndpoint]] = [:]
+    private var inlineDefaults: [String: any InlineModelEndpoint] = [:]
 
     /// An empty repository.
     public init() {}
@@ -21,7 +25,8 @@ public struct ModelRepository: Sendable {
         }
         versions[endpoint.name, default: [:]][endpoint.version] = endpoint
         order[endpoint.name, default: []].append(endpoint.version)
-        if makeDefault || defaults[endpoint.name] == nil { defaults[endpoint.name] = endpoint }
+        if let inline = Self.inline(endpoint) { inlineVersions[endpoint.name, default: [:]][endpoint.version] = inline }
+        if makeDefault || defaults[endpoint.name] == nil { setDefault(endpoint, for: endpoint.name) }
     }
 
     /// Adds a deployment: it answers the requests to its name that give no version, and the
@@ -42,6 +47,20 @@ public struct ModelRepository: Sendable {
     /// deployment, which keeps answering them).
     public mutating func setDefault(_ endpoint: any ModelEndpoint, for name: String) {
         defaults[name] = endpoint
+        inlineDefaults[name] = Self.inline(endpoint)
+    }
+
+    /// The endpoint ``endpoint(_:version:)`` gives when it is a plain model version that answers
+    /// inline; nil otherwise (a deployment, a batching model, nothing of that name).
+    public func inlineEndpoint(_ name: String, version: String?) -> (any InlineModelEndpoint)? {
+        guard let version else { return deployments[name] == nil ? inlineDefaults[name] : nil }
+        if let routed = deployments[name]?.endpoint(forVersion: version) { return Self.inline(routed) }
+        return inlineVersions[name]?[version]
+    }
+
+    private static func inline(_ endpoint: any ModelEndpoint) -> (any InlineModelEndpoint)? {
+        guard let inline = endpoint as? any InlineModelEndpoint, inline.answersInline else { return nil }
+        return inline
     }
 
     /// The model and deployment names, sorted.

@@ -165,13 +165,14 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             guard let given = head.headers.first(name: "authorization"),
                   BearerToken.equalInConstantTime(Array(given.utf8), expected) else { return nil }
         }
-        guard let endpoint = try? settings.models.endpoint(name, version: version) else { return nil }
-        let target: Target
-        if let deployment = endpoint as? DeploymentEndpoint {
+        let target: Target, endpoint: any ModelEndpoint
+        if version == nil, let deployment = settings.models.deployment(name) {
             guard deployment.answersInline else { return nil }
             target = .deployment(deployment, routingKey: deployment.stickyHeader.flatMap { head.headers.first(name: $0) })
-        } else if let inline = endpoint as? any InlineModelEndpoint, inline.answersInline {
+            endpoint = deployment
+        } else if let inline = settings.models.inlineEndpoint(name, version: version) {
             target = .model(inline)
+            endpoint = inline
         } else {
             return nil
         }
