@@ -27,7 +27,9 @@ extension MLPCommandLine {
                 Concurrent requests to one model are merged into one forward pass of at most --max-batch rows: those that \
                 arrive while a pass runs share the next one, and with --batch-delay-ms above 0 a request also waits up to \
                 that long for company (worth it for a large model under heavy load; it adds that much latency to a lone \
-                request). SIGTERM or SIGINT stops the server gracefully.
+                request). A tabular model served with no batching delay (the default) answers its infer requests on \
+                the connection's own thread as soon as the body is read: its forward pass takes microseconds, less than \
+                handing the request over would. SIGTERM or SIGINT stops the server gracefully.
 
                 With --log-requests, answered requests are logged as dataset artifacts of the project (one row per \
                 input row: time, version, the model's input columns, its answer), which `mlp drift NAME --reference DATA` \
