@@ -23,6 +23,7 @@ public final class DeploymentFollower: Service, @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var followed: [String: Followed] = [:]
+    private var reportedGone: Set<String> = []   // guarded by lock; said once, not every poll
 
     /// What is held for one deployment: its router, the generation applied, and the versions loaded.
     private struct Followed {
@@ -81,9 +82,12 @@ public final class DeploymentFollower: Service, @unchecked Sendable {
         for (name, (generation, loaded)) in held {
             do {
                 guard let record = try store.deployment(name: name) else {
-                    logger.error("deployment \(name) is gone from the store; it keeps serving as it was")
+                    if lock.withLock({ reportedGone.insert(name).inserted }) {
+                        logger.error("deployment \(name) is gone from the store; it keeps serving as it was")
+                    }
                     continue
                 }
+                lock.withLock { _ = reportedGone.remove(name) }
                 guard record.generation != generation else { continue }
                 var versions = loaded
                 let plan = try self.plan(for: record, loaded: &versions)
