@@ -89,6 +89,20 @@ for name in mlp baseline; do
     fi
   done
 done
+# Server CPU per request (user + system time of the server and its worker processes, from /proc,
+# around one wrk run at 4 connections): less sensitive to other load on the machine than req/s.
+cpu_ticks() { local total=0 t; for p in "$1" $(pgrep -P "$1"); do t="$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)"; total=$((total + t)); done; echo "$total"; }
+cpu_per_request() {  # $1: server pid, $2: port; prints microseconds of server CPU per request
+  local before after out n
+  before="$(cpu_ticks "$1")"
+  out="$(BODY_FILE="$work/body.json" INFER_PATH=/v2/models/bc/infer wrk -t2 -c4 -d"${DURATION}s" -s "$here/post.lua" "http://127.0.0.1:$2")"
+  after="$(cpu_ticks "$1")"
+  n="$(grep -oE '[0-9]+ requests in' <<<"$out" | awk '{print $1}')"
+  python3 -c 'import os, sys; t, n = (int(sys.argv[2]) - int(sys.argv[1])) / os.sysconf("SC_CLK_TCK"), int(sys.argv[3]); print(f"{t / n * 1e6:.1f}")' "$before" "$after" "$n"
+}
+mlp_cpu="$(cpu_per_request "${pids[0]}" "$mlp_port")"
+base_cpu="$(cpu_per_request "${pids[1]}" "$base_port")"
+echo "server CPU per request at 4 connections: mlp serve ${mlp_cpu} us, FastAPI + ONNX Runtime ${base_cpu} us (all its processes)"
 # The floor under any handler: the same server answering GET /v2/health/live (no body, no model).
 health="$(wrk -t2 -c32 -d"${DURATION}s" --latency "http://127.0.0.1:$mlp_port/v2/health/live")"
 echo "mlp serve GET /v2/health/live (an empty handler), 32 connections: $(awk '/^Requests\/sec:/ {print $2}' <<<"$health") req/s, p99 $(awk '$1 == "99%" {print $2}' <<<"$health")"
@@ -120,7 +134,7 @@ serve_mode() {   # $1: model | direct | canary | shadow
 }
 ROUTING_REPS="${ROUTING_REPS:-3}"
 ROUTING_CONNECTIONS="${ROUTING_CONNECTIONS:-4}"
-declare -A samples
+declare -A samples cpu_samples
 for rep in $(seq "$ROUTING_REPS"); do
   for mode in model direct canary shadow; do
     serve_mode "$mode"
@@ -130,14 +144,18 @@ for rep in $(seq "$ROUTING_REPS"); do
     errors="$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ' || true)"
     printf 'routing  round %s  %-7s %9s req/s  p99 %8s  %s\n' "$rep" "$mode" "$rps" "$(awk '$1 == "99%" {print $2}' <<<"$out")" "$errors"
     samples[$mode]="${samples[$mode]:-} $rps"
+    cpu_samples[$mode]="${cpu_samples[$mode]:-} $(cpu_per_request "$route_pid" "$route_port")"
     kill "$route_pid"; wait "$route_pid" 2>/dev/null || true
   done
 done
-python3 - "${samples[model]}" "${samples[direct]}" "${samples[canary]}" "${samples[shadow]}" <<'PY'
+python3 - "${samples[model]}" "${samples[direct]}" "${samples[canary]}" "${samples[shadow]}" \
+  "${cpu_samples[model]}" "${cpu_samples[direct]}" "${cpu_samples[canary]}" "${cpu_samples[shadow]}" <<'PY'
 import statistics, sys
 names = ["--model", "deployment, one version", "deployment, 50% canary", "deployment, shadow"]
 medians = [statistics.median(float(x) for x in arg.split()) for arg in sys.argv[1:5]]
-for name, median in zip(names, medians):
-    print(f"routing median: {name:26s} {median:9.1f} req/s  ({(1 - median / medians[0]) * 100:+.1f}% throughput loss vs --model)")
+cpu = [statistics.median(float(x) for x in arg.split()) for arg in sys.argv[5:9]]
+for name, median, us in zip(names, medians, cpu):
+    print(f"routing median: {name:26s} {median:9.1f} req/s  ({(1 - median / medians[0]) * 100:+.1f}% throughput loss vs --model)"
+          f"  server CPU {us:6.1f} us/request ({(us / cpu[0] - 1) * 100:+.1f}%)")
 PY
 echo "load after: $(uptime)"
