@@ -51,8 +51,8 @@ public struct BatchedModelEndpoint<Model: BatchableModel>: InlineModelEndpoint {
 
     /// The request's rows, after checking the outputs it asks for exist.
     private func rows(of request: InferenceRequest) throws -> [Model.Row] {
-        let known = batcher.model.outputs.map(\.name)
-        if let unknown = request.outputs?.first(where: { !known.contains($0.name) }) {
+        if let wanted = request.outputs, let unknown = wanted.first(where: { output in !batcher.model.outputs.contains { $0.name == output.name } }) {
+            let known = batcher.model.outputs.map(\.name)
             throw ServeError.badRequest("the model has no output '\(unknown.name)'; its outputs are \(known.map { "'\($0)'" }.joined(separator: ", "))")
         }
         return try batcher.model.rows(from: request)

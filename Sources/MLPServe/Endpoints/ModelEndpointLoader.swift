@@ -16,9 +16,8 @@ public enum ModelEndpointLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ModelServingError("model '\(name)': \(path) does not exist")
         }
-        let onBatch: @Sendable (Int, Double) -> Void = { rows, seconds in
-            metrics.recordBatch(model: name, version: version, rows: rows, seconds: seconds)
-        }
+        let recorder = metrics.recorder(model: name, version: version)
+        let onBatch: @Sendable (Int, Double) -> Void = { rows, seconds in recorder.recordBatch(rows: rows, seconds: seconds) }
         do {
             if path.hasSuffix(".gguf") || (isFolder.boolValue && isSentenceEmbeddingFolder(path)) {
                 let model = try SentenceEmbeddingServedModel(path: path, threads: threads)

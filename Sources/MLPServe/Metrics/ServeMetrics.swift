@@ -71,7 +71,7 @@ public final class ServeMetrics: @unchecked Sendable {
         let dimensions: [String]
     }
 
-    private struct EndpointMetrics {
+    fileprivate struct EndpointMetrics: @unchecked Sendable {
         let requests: CoreMetrics.Counter
         let latency: CoreMetrics.Timer
         let batchSize: CoreMetrics.Recorder
@@ -95,10 +95,33 @@ public final class ServeMetrics: @unchecked Sendable {
 
     /// Records one answered infer request: its latency and, for an error, its status.
     public func recordRequest(model: String, version: String, seconds: Double, errorStatus: Int?) {
-        let endpoint = metrics(model: model, version: version)
-        endpoint.requests.increment()
-        endpoint.latency.recordNanoseconds(Int64(seconds * 1e9))
-        if let errorStatus { recordError(model: model, version: version, status: errorStatus) }
+        recorder(model: model, version: version).recordRequest(seconds: seconds, errorStatus: errorStatus)
+    }
+
+    /// One model version's series, looked up once, for a hot path that records many requests.
+    public struct EndpointRecorder: Sendable {
+        /// The model name and version the series are labelled with.
+        public let model: String, version: String
+        fileprivate let metrics: ServeMetrics
+        fileprivate let series: EndpointMetrics
+
+        /// ``ServeMetrics/recordRequest(model:version:seconds:errorStatus:)`` for this endpoint.
+        public func recordRequest(seconds: Double, errorStatus: Int?) {
+            series.requests.increment()
+            series.latency.recordNanoseconds(Int64(seconds * 1e9))
+            if let errorStatus { metrics.recordError(model: model, version: version, status: errorStatus) }
+        }
+
+        /// ``ServeMetrics/recordBatch(model:version:rows:seconds:)`` for this endpoint.
+        public func recordBatch(rows: Int, seconds: Double) {
+            series.batchSize.record(rows)
+            series.forward.recordNanoseconds(Int64(seconds * 1e9))
+        }
+    }
+
+    /// The series of `model` `version` (made on first use), to record into without a lookup each time.
+    public func recorder(model: String, version: String) -> EndpointRecorder {
+        EndpointRecorder(model: model, version: version, metrics: self, series: metrics(model: model, version: version))
     }
 
     /// Records an error answered before a model version was chosen (unknown model: `model` is
@@ -119,9 +142,7 @@ public final class ServeMetrics: @unchecked Sendable {
 
     /// Records one forward pass of `rows` rows that took `seconds`.
     public func recordBatch(model: String, version: String, rows: Int, seconds: Double) {
-        let endpoint = metrics(model: model, version: version)
-        endpoint.batchSize.record(rows)
-        endpoint.forward.recordNanoseconds(Int64(seconds * 1e9))
+        recorder(model: model, version: version).recordBatch(rows: rows, seconds: seconds)
     }
 
     /// The counter `label{dimensions}`, made on first use (a deployment keeps the ones it needs, so

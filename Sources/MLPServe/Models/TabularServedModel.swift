@@ -35,6 +35,13 @@ public struct TabularServedModel: BatchableModel {
             throw ModelServingError("the \(model.format) model cannot predict a row of \(featureCount) features: \(error)")
         }
         if case .classification(let classes, _) = probe { self.classes = classes } else { self.classes = nil }
+        inputs = [TensorMetadata(name: Self.inputName, datatype: .fp64, shape: [-1, featureCount])]
+        if let classes {
+            outputs = [TensorMetadata(name: "label", datatype: .bytes, shape: [-1]),
+                       TensorMetadata(name: "probabilities", datatype: .fp64, shape: [-1, classes.count])]
+        } else {
+            outputs = [TensorMetadata(name: "prediction", datatype: .fp64, shape: [-1])]
+        }
     }
 
     /// Loads the model file at `path` (``ModelFile/load(path:)``).
@@ -46,14 +53,10 @@ public struct TabularServedModel: BatchableModel {
     public var platform: String { "mlp-tabular" }
 
     /// `features`, `[-1, F]`, FP64 (FP32 is accepted too).
-    public var inputs: [TensorMetadata] { [TensorMetadata(name: Self.inputName, datatype: .fp64, shape: [-1, featureCount])] }
+    public let inputs: [TensorMetadata]
 
     /// `label` and `probabilities` for a classifier, `prediction` for a regressor.
-    public var outputs: [TensorMetadata] {
-        guard let classes else { return [TensorMetadata(name: "prediction", datatype: .fp64, shape: [-1])] }
-        return [TensorMetadata(name: "label", datatype: .bytes, shape: [-1]),
-                TensorMetadata(name: "probabilities", datatype: .fp64, shape: [-1, classes.count])]
-    }
+    public let outputs: [TensorMetadata]
 
     /// One feature row per example: from the `[batch, F]` `features` input, or encoded from one
     /// input per source column.

@@ -6,7 +6,7 @@ extension InferenceRequest.InputTensor {
     /// - Returns: the datatype.
     /// - Throws: ``ServeError`` (400) naming the input and what to send instead.
     func validated(allowed: [TensorDatatype]) throws -> TensorDatatype {
-        let allowedNames = allowed.map(\.rawValue).joined(separator: " or ")
+        var allowedNames: String { allowed.map(\.rawValue).joined(separator: " or ") }
         guard let type = TensorDatatype(rawValue: datatype) else {
             throw ServeError.badRequest("input '\(name)': datatype '\(datatype)' is not a protocol datatype (\(TensorDatatype.names)); this input takes \(allowedNames)")
         }
@@ -47,15 +47,15 @@ extension InferenceRequest {
     ///
     /// - Throws: ``ServeError`` (400) when it is missing, given twice, or another name is sent.
     func input(named name: String, among known: [TensorMetadata]) throws -> InputTensor {
-        let knownNames = known.map(\.name)
-        if let unknown = inputs.first(where: { !knownNames.contains($0.name) }) {
+        var knownNames: [String] { known.map(\.name) }
+        if let unknown = inputs.first(where: { input in !known.contains { $0.name == input.name } }) {
             throw ServeError.badRequest("the model has no input '\(unknown.name)'; its inputs are \(knownNames.map { "'\($0)'" }.joined(separator: ", "))")
         }
-        let matching = inputs.filter { $0.name == name }
-        guard let input = matching.first else {
+        guard let index = inputs.firstIndex(where: { $0.name == name }) else {
             throw ServeError.badRequest("input '\(name)' is missing; the model's inputs are \(knownNames.map { "'\($0)'" }.joined(separator: ", ")) (see GET /v2/models/{name})")
         }
-        guard matching.count == 1 else { throw ServeError.badRequest("input '\(name)' is given \(matching.count) times") }
-        return input
+        let count = inputs[index...].reduce(0) { $0 + ($1.name == name ? 1 : 0) }
+        guard count == 1 else { throw ServeError.badRequest("input '\(name)' is given \(count) times") }
+        return inputs[index]
     }
 }

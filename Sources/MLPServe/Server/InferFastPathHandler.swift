@@ -72,6 +72,8 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var held: [HTTPServerRequestPart] = []
     private var readHeld = false
     private var quiesceHeld = false
+    /// The metric series of the endpoint answered last (a connection mostly asks one model).
+    private var recorder: ServeMetrics.EndpointRecorder?
 
     init(settings: Settings) { self.settings = settings }
 
@@ -235,7 +237,7 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             let bytes = try JSONAnswer.inferenceBytes(response)
             settings.requestLogs?.record(model: taken.name, request: request, response: response, version: version)
             write(.ok, bytes, taken: taken, context: context)
-            settings.metrics.recordRequest(model: taken.name, version: version, seconds: Self.seconds(since: taken.started), errorStatus: nil)
+            record(taken, version: version, errorStatus: nil)
         } catch {
             fail(taken, error, version: version, context: context)
         }
@@ -252,7 +254,14 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             message = "the server failed: \(error)"
         }
         write(status, Array(JSONAnswer.errorBytes(message)), taken: taken, context: context)
-        settings.metrics.recordRequest(model: taken.name, version: version, seconds: Self.seconds(since: taken.started), errorStatus: Int(status.code))
+        record(taken, version: version, errorStatus: Int(status.code))
+    }
+
+    private func record(_ taken: Taken, version: String, errorStatus: Int?) {
+        if recorder?.model != taken.name || recorder?.version != version {
+            recorder = settings.metrics.recorder(model: taken.name, version: version)
+        }
+        recorder!.recordRequest(seconds: Self.seconds(since: taken.started), errorStatus: errorStatus)
     }
 
     private func write(_ status: HTTPResponseStatus, _ bytes: [UInt8], taken: Taken, context: ChannelHandlerContext) {
