@@ -232,25 +232,47 @@ typedef struct {
     float *out;
     int64_t ldq, ldk, ldv, ldo, seq, heads, head_dim;
     const uint8_t *keep;
+    // Packed sequences: sequence b is rows [offsets[b], offsets[b + 1]); NULL for `seq` rows each.
+    const int64_t *offsets;
     float scale;
 } attention_job;
 
-static void attention_task_portable(const attention_job *job, int64_t b, int64_t h) {
-    const int64_t seq = job->seq, hd = job->head_dim;
-    const uint8_t *keep = job->keep ? job->keep + b * seq : NULL;
+// One sequence of one head: its rows' first elements in q, k, v and out, its length, and its
+// key mask (NULL: every key counts).
+typedef struct {
+    const float *q, *k, *v;
+    float *out;
+    int64_t seq;
+    const uint8_t *keep;
+} attention_span;
+
+static attention_span attention_span_of(const attention_job *job, int64_t b, int64_t h) {
+    const int64_t row = job->offsets ? job->offsets[b] : b * job->seq;
+    const int64_t col = h * job->head_dim;
+    return (attention_span){
+        .q = job->q + row * job->ldq + col, .k = job->k + row * job->ldk + col,
+        .v = job->v + row * job->ldv + col, .out = job->out + row * job->ldo + col,
+        .seq = job->offsets ? job->offsets[b + 1] - row : job->seq,
+        .keep = (job->keep && !job->offsets) ? job->keep + b * job->seq : NULL,
+    };
+}
+
+static void attention_task_portable(const attention_job *job, const attention_span *span) {
+    const int64_t seq = span->seq, hd = job->head_dim;
+    const uint8_t *keep = span->keep;
     float stack_scores[512];
     float *scores = seq <= 512 ? stack_scores : malloc((size_t)seq * sizeof(float));
     if (!scores) abort(); // out of memory for seq floats: nothing sensible to return into
     for (int64_t i = 0; i < seq; i++) {
-        const float *qi = job->q + (b * seq + i) * job->ldq + h * hd;
+        const float *qi = span->q + i * job->ldq;
         for (int64_t j = 0; j < seq; j++) {
-            scores[j] = (!keep || keep[j]) ? dot(qi, job->k + (b * seq + j) * job->ldk + h * hd, hd) * job->scale : 0.0f;
+            scores[j] = (!keep || keep[j]) ? dot(qi, span->k + j * job->ldk, hd) * job->scale : 0.0f;
         }
         softmax_row(scores, seq, keep);
-        float *oi = job->out + (b * seq + i) * job->ldo + h * hd;
+        float *oi = span->out + i * job->ldo;
         memset(oi, 0, (size_t)hd * sizeof(float));
         for (int64_t j = 0; j < seq; j++) {
-            if (scores[j] != 0.0f) axpy(scores[j], job->v + (b * seq + j) * job->ldv + h * hd, oi, hd);
+            if (scores[j] != 0.0f) axpy(scores[j], span->v + j * job->ldv, oi, hd);
         }
     }
     if (scores != stack_scores) free(scores);
@@ -291,11 +313,11 @@ CK_AVX2 static inline float hmax256(__m256 v) {
 // broadcast-FMAs with no horizontal sums; masked and padding keys get a -inf score, whose exp is
 // exactly 0. The probabilities then weight the value rows, the output row held in registers
 // 32 columns at a time.
-CK_AVX2 static void attention_task_avx2(const attention_job *job, int64_t b, int64_t h, float *kt, float *scores) {
-    const int64_t seq = job->seq, hd = job->head_dim, width = (seq + 7) / 8 * 8;
-    const uint8_t *keep = job->keep ? job->keep + b * seq : NULL;
+CK_AVX2 static void attention_task_avx2(const attention_job *job, const attention_span *span, float *kt, float *scores) {
+    const int64_t seq = span->seq, hd = job->head_dim, width = (seq + 7) / 8 * 8;
+    const uint8_t *keep = span->keep;
     for (int64_t j = 0; j < seq; j++) {
-        const float *kj = job->k + (b * seq + j) * job->ldk + h * hd;
+        const float *kj = span->k + j * job->ldk;
         for (int64_t d = 0; d < hd; d++) kt[d * width + j] = kj[d];
     }
     for (int64_t d = 0; d < hd; d++)
@@ -305,8 +327,8 @@ CK_AVX2 static void attention_task_avx2(const attention_job *job, int64_t b, int
     uint32_t *mask = (uint32_t *)(scores + width);
     for (int64_t j = 0; j < width; j++) mask[j] = (j < seq && (!keep || keep[j])) ? 0xFFFFFFFFu : 0u;
     for (int64_t i = 0; i < seq; i++) {
-        const float *qi = job->q + (b * seq + i) * job->ldq + h * hd;
-        float *oi = job->out + (b * seq + i) * job->ldo + h * hd;
+        const float *qi = span->q + i * job->ldq;
+        float *oi = span->out + i * job->ldo;
         __m256 top = minus_inf;
         for (int64_t j = 0; j < width; j += 8) {
             __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
@@ -344,7 +366,7 @@ CK_AVX2 static void attention_task_avx2(const attention_job *job, int64_t b, int
             for (int64_t j = 0; j < seq; j++) {
                 if (scores[j] == 0.0f) continue;
                 const __m256 p = _mm256_set1_ps(scores[j]);
-                const float *vj = job->v + (b * seq + j) * job->ldv + h * hd + c;
+                const float *vj = span->v + j * job->ldv + c;
                 for (int t = 0; t < chunks; t++) acc[t] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * t), acc[t]);
             }
             const __m256 vinv = _mm256_set1_ps(inv);
@@ -356,21 +378,22 @@ CK_AVX2 static void attention_task_avx2(const attention_job *job, int64_t b, int
 
 static void attention_task(void *context, int64_t index) {
     const attention_job *job = context;
-    const int64_t b = index / job->heads, h = index % job->heads;
+    const attention_span span = attention_span_of(job, index / job->heads, index % job->heads);
+    if (span.seq <= 0) return;
 #if CK_X86
     if (ck_use_avx2() && job->head_dim % 8 == 0) {
-        const int64_t width = (job->seq + 7) / 8 * 8;
+        const int64_t width = (span.seq + 7) / 8 * 8;
         // The transposed keys, then the scores and the key mask (width floats each).
         const size_t floats = (size_t)width * (size_t)(job->head_dim + 2);
         float stack[8192];
         float *buffer = floats <= 8192 ? stack : malloc(floats * sizeof(float));
         if (!buffer) abort(); // out of memory for one head's keys: nothing sensible to return into
-        attention_task_avx2(job, b, h, buffer, buffer + (size_t)width * (size_t)job->head_dim);
+        attention_task_avx2(job, &span, buffer, buffer + (size_t)width * (size_t)job->head_dim);
         if (buffer != stack) free(buffer);
         return;
     }
 #endif
-    attention_task_portable(job, b, h);
+    attention_task_portable(job, &span);
 }
 
 void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
@@ -379,8 +402,20 @@ void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, in
     if (batch <= 0 || seq <= 0 || heads <= 0 || head_dim <= 0) return;
     attention_job job = {
         .q = q, .k = k, .v = v, .out = out, .ldq = ldq, .ldk = ldk, .ldv = ldv, .ldo = ldo,
-        .seq = seq, .heads = heads, .head_dim = head_dim, .keep = keep,
+        .seq = seq, .heads = heads, .head_dim = head_dim, .keep = keep, .offsets = NULL,
         .scale = 1.0f / sqrtf((float)head_dim),
     };
     ck_pool_run(pool, batch * heads, attention_task, &job);
+}
+
+void ck_attention_packed(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
+                         const float *v, int64_t ldv, float *out, int64_t ldo, const int64_t *offsets,
+                         int64_t count, int64_t heads, int64_t head_dim) {
+    if (count <= 0 || heads <= 0 || head_dim <= 0) return;
+    attention_job job = {
+        .q = q, .k = k, .v = v, .out = out, .ldq = ldq, .ldk = ldk, .ldv = ldv, .ldo = ldo,
+        .seq = 0, .heads = heads, .head_dim = head_dim, .keep = NULL, .offsets = offsets,
+        .scale = 1.0f / sqrtf((float)head_dim),
+    };
+    ck_pool_run(pool, count * heads, attention_task, &job);
 }

@@ -180,6 +180,12 @@ void ck_softmax_rows(float *x, int64_t rows, int64_t n, const uint8_t *keep);
 void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
                   const float *v, int64_t ldv, float *out, int64_t ldo, int64_t batch, int64_t seq,
                   int64_t heads, int64_t head_dim, const uint8_t *keep);
+/// The same for `count` sequences packed back to back with no padding: sequence b is rows
+/// [offsets[b], offsets[b + 1]) of q, k, v and out (offsets has count + 1 entries, starting at 0
+/// and non-decreasing; an empty sequence is skipped). Every key of a sequence counts.
+void ck_attention_packed(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
+                         const float *v, int64_t ldv, float *out, int64_t ldo, const int64_t *offsets,
+                         int64_t count, int64_t heads, int64_t head_dim);
 
 #ifdef __cplusplus
 }
