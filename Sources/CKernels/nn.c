@@ -120,6 +120,22 @@ void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, 
     }
 }
 
+void ck_fill_bias_residual(float *out, int64_t rows, int64_t n, int64_t ld, const float *bias, const float *residual) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = out + r * ld;
+        const float *res = residual ? residual + r * ld : NULL;
+        if (bias && res) {
+            for (int64_t j = 0; j < n; j++) row[j] = bias[j] + res[j];
+        } else if (bias) {
+            memcpy(row, bias, (size_t)n * sizeof(float));
+        } else if (res) {
+            memcpy(row, res, (size_t)n * sizeof(float));
+        } else {
+            memset(row, 0, (size_t)n * sizeof(float));
+        }
+    }
+}
+
 static inline float gelu(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
 
 #if CK_X86

@@ -40,12 +40,15 @@ extension Tensor {
     }
 
     /// ``linear(_:weight:bias:into:pool:)`` with a weight prepared once (``LinearWeight``), so
-    /// that a quantized weight is not repacked on every call.
-    public static func linear(_ input: Tensor, weight: LinearWeight, bias: Tensor?, into output: Tensor, pool: ThreadPool) throws {
-        try linear(input, weight: weight.weight, panels: weight.panels, bias: bias, into: output, pool: pool)
+    /// that a quantized weight is not repacked on every call; `residual` (optional, [M, N] f32
+    /// contiguous, not `output` itself) is added too: output = input · weightᵀ + bias + residual,
+    /// the step before a post-norm LayerNorm.
+    public static func linear(_ input: Tensor, weight: LinearWeight, bias: Tensor?, residual: Tensor? = nil, into output: Tensor, pool: ThreadPool) throws {
+        try linear(input, weight: weight.weight, panels: weight.panels, bias: bias, residual: residual, into: output, pool: pool)
     }
 
-    private static func linear(_ input: Tensor, weight: Tensor, panels: TensorStorage?, bias: Tensor?, into output: Tensor, pool: ThreadPool) throws {
+    private static func linear(_ input: Tensor, weight: Tensor, panels: TensorStorage?, bias: Tensor?, residual: Tensor? = nil, into output: Tensor,
+                               pool: ThreadPool) throws {
         guard input.shape.count == 2, weight.shape.count == 2, input.shape[1] == weight.shape[1],
               output.shape == [input.shape[0], weight.shape[0]] else {
             throw TensorError.shapeMismatch(operation: "linear", details: "input \(input.shape), weight \(weight.shape), output \(output.shape)")
@@ -59,19 +62,29 @@ extension Tensor {
         if let bias, bias.shape != [n] || bias.dtype != .f32 || !bias.isContiguous {
             throw TensorError.shapeMismatch(operation: "linear bias", details: "bias \(bias.shape) \(bias.dtype.rawValue), expected [\(n)] f32")
         }
+        if let residual {
+            guard residual.shape == output.shape, residual.dtype == .f32, residual.isContiguous, residual.storage !== output.storage else {
+                throw TensorError.shapeMismatch(operation: "linear residual", details: "residual \(residual.shape) \(residual.dtype.rawValue), expected \(output.shape) f32, contiguous and apart from the output")
+            }
+        }
         guard m > 0, n > 0 else { return }
+        let (biasValues, residualValues) = (bias?.floatPointer, residual?.floatPointer)
         switch weight.dtype {
         case .f32:
             try checkBLASDimensions(m, n, k, k, k)
             // Split by output columns over the pool, one single-threaded sgemm per slice
             // (slices a multiple of 16 columns wide), so that OpenBLAS starts no threads of its
-            // own to spin against the pool's.
+            // own to spin against the pool's. A slice is first filled with the bias and residual
+            // and sgemm adds to it (beta 1), which also spares sgemm zeroing it (beta 0).
             let (x, w, out) = (input.floatPointer, weight.floatPointer, output.floatPointer)
             let slice = ((n + pool.threadCount - 1) / pool.threadCount + 15) / 16 * 16
             pool.parallelFor((n + slice - 1) / slice) { part in
                 let n0 = part * slice, width = Swift.min(slice, n - n0)
-                ck_sgemm(false, true, Int32(m), Int32(width), Int32(k), 1, x, Int32(k), w + n0 * k, Int32(k), 0, out + n0, Int32(n))
+                let prefilled = biasValues != nil || residualValues != nil
+                if prefilled { ck_fill_bias_residual(out + n0, Int64(m), Int64(width), Int64(n), biasValues.map { $0 + n0 }, residualValues.map { $0 + n0 }) }
+                ck_sgemm(false, true, Int32(m), Int32(width), Int32(k), 1, x, Int32(k), w + n0 * k, Int32(k), prefilled ? 1 : 0, out + n0, Int32(n))
             }
+            return
         case .q8_0, .q4_0:
             let type = weight.dtype == .q8_0 ? Int32(CK_WEIGHT_Q8_0) : Int32(CK_WEIGHT_Q4_0)
             let status = ck_matmul_quantized_packed(pool.pool, type, weight.baseAddress, panels.map { UnsafeRawPointer($0.baseAddress) },
@@ -80,7 +93,11 @@ extension Tensor {
         case .f16, .bf16, .i8:
             throw TensorError.unsupportedDType(operation: "linear weight", dtype: weight.dtype)
         }
-        if let bias { ck_add_bias(output.floatPointer, Int64(m), Int64(n), bias.floatPointer) }
+        if let residualValues {
+            ck_add_bias_residual(output.floatPointer, Int64(m), Int64(n), biasValues, residualValues)
+        } else if let biasValues {
+            ck_add_bias(output.floatPointer, Int64(m), Int64(n), biasValues)
+        }
     }
 
     /// Whether sgemm should read this 2-D f32 matrix transposed, and its leading dimension.

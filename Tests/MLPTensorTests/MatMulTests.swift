@@ -35,6 +35,32 @@ final class MatMulTests: XCTestCase {
         }
     }
 
+    /// Bias and residual folded into the linear layer (f32: the output prefilled and sgemm
+    /// adding to it; quantized: added after) equal the product plus both added afterwards, and
+    /// a residual that is the output itself or of the wrong shape is refused.
+    func testLinearWithBiasAndResidual() throws {
+        var rng = SeededGenerator(seed: 9)
+        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 96, 100, 2), (3, 32, 40, 1)] {
+            let x = try Tensor(shape: [m, k], values: rng.floats(m * k)), bias = try Tensor(shape: [n], values: rng.floats(n))
+            let residual = try Tensor(shape: [m, n], values: rng.floats(m * n))
+            let pool = try ThreadPool(threadCount: threads)
+            for dtype in [DType.f32, .q8_0, .q4_0] {
+                let weight = try LinearWeight(try Tensor(shape: [n, k], values: rng.floats(n * k, in: -0.5...0.5)).converted(to: dtype), pool: pool)
+                for useBias in [false, true] {
+                    let expected = try Tensor(zeros: [m, n])
+                    try Tensor.linear(x, weight: weight, bias: nil, into: expected, pool: pool)
+                    try expected.addBiasAndResidual(useBias ? bias : nil, residual: residual)
+                    let out = try Tensor(shape: [m, n], values: rng.floats(m * n)) // garbage to overwrite
+                    try Tensor.linear(x, weight: weight, bias: useBias ? bias : nil, residual: residual, into: out, pool: pool)
+                    XCTAssertLessThan(maxAbsDifference(try out.floats(), try expected.floats()), 1e-5, "\(dtype) bias \(useBias) m\(m) k\(k) n\(n)")
+                }
+                let out = try Tensor(zeros: [m, n])
+                XCTAssertThrowsError(try Tensor.linear(x, weight: weight, bias: bias, residual: out, into: out, pool: pool))
+                XCTAssertThrowsError(try Tensor.linear(x, weight: weight, bias: bias, residual: try Tensor(zeros: [m, n + 1]), into: out, pool: pool))
+            }
+        }
+    }
+
     /// Quantized matmul on odd M and N, one and three threads, both kernel paths: equal (to float
     /// rounding) to the product of the dequantized weights with the Q8_0-quantized activations,
     /// and within the quantization error bound of the f32 product:

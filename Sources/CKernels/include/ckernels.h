@@ -162,6 +162,10 @@ int ck_blas_threads(void);
 void ck_add_bias(float *x, int64_t rows, int64_t n, const float *bias);
 /// x[r, j] += bias[j] + residual[r, j] (bias may be NULL).
 void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, const float *residual);
+/// out[r, j] = bias[j] + residual[r, j] for r < rows, j < n, where out and residual have rows
+/// ld floats apart (either of bias and residual may be NULL, counting as zeros): the starting
+/// value of an output that a GEMM then adds to.
+void ck_fill_bias_residual(float *out, int64_t rows, int64_t n, int64_t ld, const float *bias, const float *residual);
 /// x = gelu(x), erf form: 0.5 x (1 + erf(x / sqrt 2)); erf is libm's erff on the scalar path and
 /// a rational approximation on the AVX2 path (within 5.2e-7 of the exact erf on [-10, 10]).
 void ck_gelu(float *x, int64_t count);

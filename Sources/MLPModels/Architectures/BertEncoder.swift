@@ -76,13 +76,11 @@ public final class BertEncoder: @unchecked Sendable {
             try Tensor.linear(x, weight: linear.qkv, bias: layer.qkvBias, into: qkv, pool: pool)
             try Tensor.attention(query: try qkv.columns(0..<h), key: try qkv.columns(h..<(2 * h)), value: try qkv.columns((2 * h)..<(3 * h)),
                                  into: context, sequenceOffsets: offsets, heads: config.numAttentionHeads, pool: pool)
-            try Tensor.linear(context, weight: linear.attentionOutput, bias: nil, into: attended, pool: pool)
-            try attended.addBiasAndResidual(layer.attentionOutputBias, residual: x)
+            try Tensor.linear(context, weight: linear.attentionOutput, bias: layer.attentionOutputBias, residual: x, into: attended, pool: pool)
             try attended.layerNorm(gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: config.layerNormEps)
             try Tensor.linear(attended, weight: linear.intermediate, bias: nil, into: intermediate, pool: pool)
             try intermediate.addBiasGELU(layer.intermediateBias, pool: pool)
-            try Tensor.linear(intermediate, weight: linear.output, bias: nil, into: x, pool: pool)
-            try x.addBiasAndResidual(layer.outputBias, residual: attended)
+            try Tensor.linear(intermediate, weight: linear.output, bias: layer.outputBias, residual: attended, into: x, pool: pool)
             try x.layerNorm(gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: config.layerNormEps)
         }
         return (x, offsets)
