@@ -47,6 +47,19 @@ extension Tensor {
         try linear(input, weight: weight.weight, panels: weight.panels, bias: bias, residual: residual, into: output, pool: pool)
     }
 
+    /// A linear layer followed by GELU (erf form, ``addBiasGELU(_:pool:)``):
+    /// output = GELU(input · weightᵀ + bias). f32 weights: the output starts as the bias and
+    /// sgemm adds to it; quantized weights: the bias is added in the GELU pass.
+    public static func linearGELU(_ input: Tensor, weight: LinearWeight, bias: Tensor, into output: Tensor, pool: ThreadPool) throws {
+        if weight.weight.dtype == .f32 {
+            try linear(input, weight: weight.weight, panels: weight.panels, bias: bias, into: output, pool: pool)
+            try output.gelu(pool: pool)
+        } else {
+            try linear(input, weight: weight.weight, panels: weight.panels, bias: nil, into: output, pool: pool)
+            try output.addBiasGELU(bias, pool: pool)
+        }
+    }
+
     private static func linear(_ input: Tensor, weight: Tensor, panels: TensorStorage?, bias: Tensor?, residual: Tensor? = nil, into output: Tensor,
                                pool: ThreadPool) throws {
         guard input.shape.count == 2, weight.shape.count == 2, input.shape[1] == weight.shape[1],
@@ -72,17 +85,29 @@ extension Tensor {
         switch weight.dtype {
         case .f32:
             try checkBLASDimensions(m, n, k, k, k)
-            // Split by output columns over the pool, one single-threaded sgemm per slice
-            // (slices a multiple of 16 columns wide), so that OpenBLAS starts no threads of its
-            // own to spin against the pool's. A slice is first filled with the bias and residual
-            // and sgemm adds to it (beta 1), which also spares sgemm zeroing it (beta 0).
+            // Split over the pool, one single-threaded sgemm per part, so that OpenBLAS starts no
+            // threads of its own to spin against the pool's. Each sgemm packs all of the operand
+            // the split does not divide, so the split divides the larger one: by output columns
+            // (slices a multiple of 16 wide) when the weight has more rows than the input, else by
+            // input rows. A part is first filled with the bias and residual and sgemm adds to it
+            // (beta 1), which also spares sgemm zeroing it (beta 0).
             let (x, w, out) = (input.floatPointer, weight.floatPointer, output.floatPointer)
-            let slice = ((n + pool.threadCount - 1) / pool.threadCount + 15) / 16 * 16
-            pool.parallelFor((n + slice - 1) / slice) { part in
-                let n0 = part * slice, width = Swift.min(slice, n - n0)
-                let prefilled = biasValues != nil || residualValues != nil
-                if prefilled { ck_fill_bias_residual(out + n0, Int64(m), Int64(width), Int64(n), biasValues.map { $0 + n0 }, residualValues.map { $0 + n0 }) }
-                ck_sgemm(false, true, Int32(m), Int32(width), Int32(k), 1, x, Int32(k), w + n0 * k, Int32(k), prefilled ? 1 : 0, out + n0, Int32(n))
+            let prefilled = biasValues != nil || residualValues != nil
+            let beta: Float = prefilled ? 1 : 0
+            if n >= m {
+                let slice = ((n + pool.threadCount - 1) / pool.threadCount + 15) / 16 * 16
+                pool.parallelFor((n + slice - 1) / slice) { part in
+                    let n0 = part * slice, width = Swift.min(slice, n - n0)
+                    if prefilled { ck_fill_bias_residual(out + n0, Int64(m), Int64(width), Int64(n), biasValues.map { $0 + n0 }, residualValues.map { $0 + n0 }) }
+                    ck_sgemm(false, true, Int32(m), Int32(width), Int32(k), 1, x, Int32(k), w + n0 * k, Int32(k), beta, out + n0, Int32(n))
+                }
+            } else {
+                let slice = ((m + pool.threadCount - 1) / pool.threadCount + 7) / 8 * 8
+                pool.parallelFor((m + slice - 1) / slice) { part in
+                    let m0 = part * slice, height = Swift.min(slice, m - m0)
+                    if prefilled { ck_fill_bias_residual(out + m0 * n, Int64(height), Int64(n), Int64(n), biasValues, residualValues.map { $0 + m0 * n }) }
+                    ck_sgemm(false, true, Int32(height), Int32(n), Int32(k), 1, x + m0 * k, Int32(k), w, Int32(k), beta, out + m0 * n, Int32(n))
+                }
             }
             return
         case .q8_0, .q4_0:

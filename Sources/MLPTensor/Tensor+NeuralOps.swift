@@ -40,6 +40,22 @@ extension Tensor {
         }
     }
 
+    /// x = GELU(x) in the erf form (as ``addBiasGELU(_:pool:)`` without a bias), split by rows
+    /// over `pool` when one is given.
+    public func gelu(pool: ThreadPool? = nil) throws {
+        let (rows, n) = try matrixForUpdate("gelu")
+        let x = floatPointer
+        guard let pool, pool.threadCount > 1, rows > 1 else {
+            ck_gelu(x, Int64(rows * n))
+            return
+        }
+        let chunk = Swift.max(1, (rows + 4 * pool.threadCount - 1) / (4 * pool.threadCount))
+        pool.parallelFor((rows + chunk - 1) / chunk) { index in
+            let first = index * chunk
+            ck_gelu(x + first * n, Int64(Swift.min(chunk, rows - first) * n))
+        }
+    }
+
     /// Normalises every row to zero mean and unit (biased) variance, then scales by `gamma` and
     /// shifts by `beta` (both [n]).
     public func layerNorm(gamma: Tensor, beta: Tensor, epsilon: Float) throws {

@@ -24,7 +24,8 @@ final class MatMulTests: XCTestCase {
     /// uneven slices and a short last slice.
     func testLinearF32WithBias() throws {
         var rng = SeededGenerator(seed: 6)
-        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 48, 100, 2), (3, 16, 40, 1)] {
+        // n >= m splits by output columns, n < m by input rows (and 3 threads leave a short part).
+        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 48, 100, 2), (3, 16, 40, 1), (40, 32, 11, 2), (37, 64, 16, 3)] {
             let x = rng.floats(m * k), w = rng.floats(n * k), bias = rng.floats(n)
             let pool = try ThreadPool(threadCount: threads)
             let out = try Tensor.linear(try Tensor(shape: [m, k], values: x), weight: try Tensor(shape: [n, k], values: w),
@@ -36,11 +37,12 @@ final class MatMulTests: XCTestCase {
     }
 
     /// Bias and residual folded into the linear layer (f32: the output prefilled and sgemm
-    /// adding to it; quantized: added after) equal the product plus both added afterwards, and
-    /// a residual that is the output itself or of the wrong shape is refused.
+    /// adding to it; quantized: added after) equal the product plus both added afterwards, so
+    /// does GELU folded in (``Tensor/linearGELU``), and a residual that is the output itself or of
+    /// the wrong shape is refused.
     func testLinearWithBiasAndResidual() throws {
         var rng = SeededGenerator(seed: 9)
-        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 96, 100, 2), (3, 32, 40, 1)] {
+        for (m, k, n, threads) in [(9, 64, 11, 2), (9, 64, 37, 3), (5, 96, 100, 2), (3, 32, 40, 1), (41, 64, 9, 2), (37, 32, 16, 3)] {
             let x = try Tensor(shape: [m, k], values: rng.floats(m * k)), bias = try Tensor(shape: [n], values: rng.floats(n))
             let residual = try Tensor(shape: [m, n], values: rng.floats(m * n))
             let pool = try ThreadPool(threadCount: threads)
@@ -54,7 +56,12 @@ final class MatMulTests: XCTestCase {
                     try Tensor.linear(x, weight: weight, bias: useBias ? bias : nil, residual: residual, into: out, pool: pool)
                     XCTAssertLessThan(maxAbsDifference(try out.floats(), try expected.floats()), 1e-5, "\(dtype) bias \(useBias) m\(m) k\(k) n\(n)")
                 }
-                let out = try Tensor(zeros: [m, n])
+                let expected = try Tensor(zeros: [m, n])
+                try Tensor.linear(x, weight: weight, bias: nil, into: expected, pool: pool)
+                try expected.addBiasGELU(bias)
+                let out = try Tensor(shape: [m, n], values: rng.floats(m * n))
+                try Tensor.linearGELU(x, weight: weight, bias: bias, into: out, pool: pool)
+                XCTAssertLessThan(maxAbsDifference(try out.floats(), try expected.floats()), 1e-5, "GELU \(dtype) m\(m) k\(k) n\(n)")
                 XCTAssertThrowsError(try Tensor.linear(x, weight: weight, bias: bias, residual: out, into: out, pool: pool))
                 XCTAssertThrowsError(try Tensor.linear(x, weight: weight, bias: bias, residual: try Tensor(zeros: [m, n + 1]), into: out, pool: pool))
             }

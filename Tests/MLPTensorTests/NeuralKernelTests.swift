@@ -21,6 +21,13 @@ final class NeuralKernelTests: XCTestCase {
             let tensor = try Tensor(shape: [rows, n], values: x)
             try tensor.addBiasGELU(try Tensor(shape: [n], values: bias), pool: try ThreadPool(threadCount: 3))
             XCTAssertEqual(try tensor.floats(), fused)
+            var alone = x
+            ck_gelu(&alone, Int64(alone.count))
+            for threads in [1, 3] {
+                let viaTensor = try Tensor(shape: [rows, n], values: x)
+                try viaTensor.gelu(pool: try ThreadPool(threadCount: threads))
+                XCTAssertEqual(try viaTensor.floats(), alone, "\(path) \(threads) threads")
+            }
         }
     }
 

@@ -78,8 +78,7 @@ public final class BertEncoder: @unchecked Sendable {
                                  into: context, sequenceOffsets: offsets, heads: config.numAttentionHeads, pool: pool)
             try Tensor.linear(context, weight: linear.attentionOutput, bias: layer.attentionOutputBias, residual: x, into: attended, pool: pool)
             try attended.layerNorm(gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: config.layerNormEps)
-            try Tensor.linear(attended, weight: linear.intermediate, bias: nil, into: intermediate, pool: pool)
-            try intermediate.addBiasGELU(layer.intermediateBias, pool: pool)
+            try Tensor.linearGELU(attended, weight: linear.intermediate, bias: layer.intermediateBias, into: intermediate, pool: pool)
             try Tensor.linear(intermediate, weight: linear.output, bias: layer.outputBias, residual: attended, into: x, pool: pool)
             try x.layerNorm(gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: config.layerNormEps)
         }
