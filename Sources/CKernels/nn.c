@@ -324,20 +324,44 @@ CK_AVX2 static inline float hmax256(__m256 v) {
     return _mm_cvtss_f32(m);
 }
 
+// Transposes the 8x8 matrix held as 8 rows.
+CK_AVX2 static inline void transpose8_avx2(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 // One (sequence, head) with head_dim a multiple of 8. The head's keys are first copied
-// transposed, kt[d][j] (j padded to a multiple of 8), so that 8 scores come from head_dim
+// transposed, kt[d][j] (j padded to a multiple of 8; 8x8 blocks transposed in registers), so that 8 scores come from head_dim
 // broadcast-FMAs with no horizontal sums; masked and padding keys get a -inf score, whose exp is
 // exactly 0. The probabilities then weight the value rows, the output row held in registers
 // 32 columns at a time.
 CK_AVX2 static void attention_task_avx2(const attention_job *job, const attention_span *span, float *kt, float *scores) {
     const int64_t seq = span->seq, hd = job->head_dim, width = (seq + 7) / 8 * 8;
     const uint8_t *keep = span->keep;
-    for (int64_t j = 0; j < seq; j++) {
-        const float *kj = span->k + j * job->ldk;
-        for (int64_t d = 0; d < hd; d++) kt[d * width + j] = kj[d];
+    // 8 keys x 8 dimensions at a time, transposed in registers; keys past the end are zeros.
+    for (int64_t j = 0; j < width; j += 8) {
+        for (int64_t d = 0; d < hd; d += 8) {
+            __m256 rows[8];
+            for (int r = 0; r < 8; r++)
+                rows[r] = j + r < seq ? _mm256_loadu_ps(span->k + (j + r) * job->ldk + d) : _mm256_setzero_ps();
+            transpose8_avx2(rows);
+            for (int r = 0; r < 8; r++) _mm256_storeu_ps(kt + (d + r) * width + j, rows[r]);
+        }
     }
-    for (int64_t d = 0; d < hd; d++)
-        for (int64_t j = seq; j < width; j++) kt[d * width + j] = 0.0f;
     const __m256 scale = _mm256_set1_ps(job->scale), minus_inf = _mm256_set1_ps(-INFINITY);
     // mask[j]: all bits set for a key that counts.
     uint32_t *mask = (uint32_t *)(scores + width);
@@ -375,18 +399,31 @@ CK_AVX2 static void attention_task_avx2(const attention_job *job, const attentio
             _mm256_storeu_ps(scores + j, e);
             total = _mm256_add_ps(total, e);
         }
-        const float inv = 1.0f / ck_hsum256(total);
-        for (int64_t c = 0; c < hd; c += 32) {
-            const int chunks = hd - c >= 32 ? 4 : (int)((hd - c) / 8);
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        const __m256 vinv = _mm256_set1_ps(1.0f / ck_hsum256(total));
+        // Named accumulators, not an array indexed by a run-time count, so they stay in registers.
+        int64_t c = 0;
+        for (; c + 32 <= hd; c += 32) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
             for (int64_t j = 0; j < seq; j++) {
-                if (scores[j] == 0.0f) continue;
+                if (scores[j] == 0.0f) continue; // a masked key: its value row may hold anything
                 const __m256 p = _mm256_set1_ps(scores[j]);
                 const float *vj = span->v + j * job->ldv + c;
-                for (int t = 0; t < chunks; t++) acc[t] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * t), acc[t]);
+                a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj), a0);
+                a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8), a1);
+                a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 16), a2);
+                a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 24), a3);
             }
-            const __m256 vinv = _mm256_set1_ps(inv);
-            for (int t = 0; t < chunks; t++) _mm256_storeu_ps(oi + c + 8 * t, _mm256_mul_ps(acc[t], vinv));
+            _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
+            _mm256_storeu_ps(oi + c + 8, _mm256_mul_ps(a1, vinv));
+            _mm256_storeu_ps(oi + c + 16, _mm256_mul_ps(a2, vinv));
+            _mm256_storeu_ps(oi + c + 24, _mm256_mul_ps(a3, vinv));
+        }
+        for (; c < hd; c += 8) {
+            __m256 a0 = _mm256_setzero_ps();
+            for (int64_t j = 0; j < seq; j++) {
+                if (scores[j] != 0.0f) a0 = _mm256_fmadd_ps(_mm256_set1_ps(scores[j]), _mm256_loadu_ps(span->v + j * job->ldv + c), a0);
+            }
+            _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
         }
     }
 }
