@@ -84,6 +84,12 @@ extension Tensor {
         let (biasValues, residualValues) = (bias?.floatPointer, residual?.floatPointer)
         switch weight.dtype {
         case .f32:
+            // Panels packed once (LinearWeight, AVX2 path): bias and residual are added as the
+            // outputs are stored. The kernel declines (-1) on the scalar path; then sgemm.
+            if let panels, ck_linear_f32_packed(pool.pool, panels.baseAddress.assumingMemoryBound(to: Float.self), Int64(n), Int64(k), input.floatPointer,
+                                                Int64(k), Int64(m), output.floatPointer, Int64(n), biasValues, residualValues, Int64(n)) == 0 {
+                return
+            }
             try checkBLASDimensions(m, n, k, k, k)
             // Split over the pool, one single-threaded sgemm per part, so that OpenBLAS starts no
             // threads of its own to spin against the pool's. Each sgemm packs all of the operand

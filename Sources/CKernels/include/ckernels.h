@@ -142,6 +142,23 @@ int ck_pack_quantized_panels(ck_pool *pool, int weight_type, const void *w, int6
 int ck_matmul_quantized_packed(ck_pool *pool, int weight_type, const void *w, const void *panels, int64_t n, int64_t k,
                                const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo);
 
+// MARK: - fp32 linear layers from repacked weights (AVX2)
+
+/// The floats ck_pack_f32_panels writes for an [n, k] f32 weight (n rounded up to 16 rows), or 0
+/// when the AVX2 path is not selected or the sizes are invalid.
+int64_t ck_f32_panels_floats(int64_t n, int64_t k);
+/// Repacks w [n, k] (row-major) into panels of 16 rows, k-major (panel p, column t, row r at
+/// (p * k + t) * 16 + r; rows past n are zeros), in parallel on the pool. `panels` holds
+/// ck_f32_panels_floats(n, k) floats, 32-byte aligned. Returns 0, or -1 when the AVX2 path is not
+/// selected or an argument is invalid.
+int ck_pack_f32_panels(ck_pool *pool, const float *w, int64_t n, int64_t k, float *panels);
+/// out[m, n] = x[m, k] · w^T + bias (n floats, may be NULL) + residual (m rows ldr floats apart,
+/// may be NULL; not out itself) from w's panels (ck_pack_f32_panels), parallel on the pool.
+/// Returns 0, or -1 when the AVX2 path is not selected or an argument is invalid (the caller
+/// then uses ck_sgemm).
+int ck_linear_f32_packed(ck_pool *pool, const float *panels, int64_t n, int64_t k, const float *x, int64_t ldx, int64_t m,
+                         float *out, int64_t ldo, const float *bias, const float *residual, int64_t ldr);
+
 // MARK: - fp32 GEMM (OpenBLAS)
 
 /// C = alpha * op(A) * op(B) + beta * C, row-major, through OpenBLAS's cblas_sgemm.
