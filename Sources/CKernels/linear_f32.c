@@ -7,9 +7,10 @@
 // activations are read in place: a 6 x 16 register tile broadcasts one activation of each of 6
 // rows and multiplies it into two 8-lane loads of the panel, 12 accumulators, no horizontal sums
 // (the shape of BLIS's Haswell sgemm micro-kernel). A task is 48 activation rows x 4 panels, so a
-// panel stays in L1 while the task's rows pass over it. Measured on this project's 2-core EPYC
-// (one thread, M = 900, the four MiniLM shapes): 58-70 GFLOP per CPU-second against 52-72 for
-// OpenBLAS called as two column halves.
+// panel stays in L1 while the task's rows pass over it. `bert-forward-bench --dtype f32` (2
+// threads, loaded 2-core EPYC): the four MiniLM GEMMs 54-68 GFLOP per CPU-second against 54-56
+// through OpenBLAS split over the pool, the forward pass 0.36 -> 0.31 CPU-s per batch of 32
+// (Sources/MLPTensor/README.md).
 #include "internal.h"
 #include <stdlib.h>
 
