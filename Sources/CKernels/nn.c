@@ -345,12 +345,12 @@ CK_AVX2 static inline void transpose8_avx2(__m256 r[8]) {
 }
 
 // One (sequence, head) with head_dim a multiple of 8. The head's keys are first copied
-// transposed, kt[d][j] (j padded to a multiple of 8; 8x8 blocks transposed in registers), so that 8 scores come from head_dim
-// broadcast-FMAs with no horizontal sums; masked and padding keys get a -inf score, whose exp is
-// exactly 0. The probabilities then weight the value rows, the output row held in registers
-// 32 columns at a time.
+// transposed, kt[d][j] (j padded to a multiple of 16; 8x8 blocks transposed in registers), so
+// that scores come from broadcast-FMAs with no horizontal sums, 4 query rows x 16 keys at a time;
+// masked and padding keys get a -inf score, whose exp is exactly 0. The probabilities then weight
+// the value rows, each output row held in registers 32 columns at a time.
 CK_AVX2 static void attention_task_avx2(const attention_job *job, const attention_span *span, float *kt, float *scores) {
-    const int64_t seq = span->seq, hd = job->head_dim, width = (seq + 7) / 8 * 8;
+    const int64_t seq = span->seq, hd = job->head_dim, width = (seq + 15) / 16 * 16;
     const uint8_t *keep = span->keep;
     // 8 keys x 8 dimensions at a time, transposed in registers; keys past the end are zeros.
     for (int64_t j = 0; j < width; j += 8) {
@@ -363,67 +363,82 @@ CK_AVX2 static void attention_task_avx2(const attention_job *job, const attentio
         }
     }
     const __m256 scale = _mm256_set1_ps(job->scale), minus_inf = _mm256_set1_ps(-INFINITY);
-    // mask[j]: all bits set for a key that counts.
-    uint32_t *mask = (uint32_t *)(scores + width);
+    // mask[j]: all bits set for a key that counts. The scores of 4 query rows come first.
+    uint32_t *mask = (uint32_t *)(scores + 4 * width);
     for (int64_t j = 0; j < width; j++) mask[j] = (j < seq && (!keep || keep[j])) ? 0xFFFFFFFFu : 0u;
-    for (int64_t i = 0; i < seq; i++) {
-        const float *qi = span->q + i * job->ldq;
-        float *oi = span->out + i * job->ldo;
-        __m256 top = minus_inf;
-        for (int64_t j = 0; j < width; j += 8) {
-            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    for (int64_t i0 = 0; i0 < seq; i0 += 4) {
+        // Scores of 4 query rows x 16 keys at a time: 8 independent FMA chains, each load of the
+        // transposed keys shared by 4 rows. Past the last row, the last row is scored again.
+        const int rows = seq - i0 < 4 ? (int)(seq - i0) : 4;
+        const float *q0 = span->q + i0 * job->ldq;
+        const float *q1 = span->q + (i0 + (rows > 1 ? 1 : 0)) * job->ldq;
+        const float *q2 = span->q + (i0 + (rows > 2 ? 2 : rows - 1)) * job->ldq;
+        const float *q3 = span->q + (i0 + rows - 1) * job->ldq;
+        for (int64_t j = 0; j < width; j += 16) {
+            __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
             const float *col = kt + j;
-            int64_t d = 0;
-            for (; d + 4 <= hd; d += 4) {
-                a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d), _mm256_loadu_ps(col + d * width), a0);
-                a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d + 1), _mm256_loadu_ps(col + (d + 1) * width), a1);
-                a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d + 2), _mm256_loadu_ps(col + (d + 2) * width), a2);
-                a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d + 3), _mm256_loadu_ps(col + (d + 3) * width), a3);
+            for (int64_t d = 0; d < hd; d++) {
+                const __m256 k0 = _mm256_loadu_ps(col + d * width), k1 = _mm256_loadu_ps(col + d * width + 8);
+                __m256 x;
+                x = _mm256_broadcast_ss(q0 + d); a0 = _mm256_fmadd_ps(x, k0, a0); b0 = _mm256_fmadd_ps(x, k1, b0);
+                x = _mm256_broadcast_ss(q1 + d); a1 = _mm256_fmadd_ps(x, k0, a1); b1 = _mm256_fmadd_ps(x, k1, b1);
+                x = _mm256_broadcast_ss(q2 + d); a2 = _mm256_fmadd_ps(x, k0, a2); b2 = _mm256_fmadd_ps(x, k1, b2);
+                x = _mm256_broadcast_ss(q3 + d); a3 = _mm256_fmadd_ps(x, k0, a3); b3 = _mm256_fmadd_ps(x, k1, b3);
             }
-            for (; d < hd; d++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d), _mm256_loadu_ps(col + d * width), a0);
-            const __m256 dot8 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-            const __m256 keep8 = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(mask + j)));
-            const __m256 s = _mm256_blendv_ps(minus_inf, _mm256_mul_ps(dot8, scale), keep8);
-            _mm256_storeu_ps(scores + j, s);
-            top = _mm256_max_ps(top, s);
+            const __m256 keep0 = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(mask + j)));
+            const __m256 keep1 = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(mask + j + 8)));
+            _mm256_storeu_ps(scores + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a0, scale), keep0));
+            _mm256_storeu_ps(scores + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b0, scale), keep1));
+            _mm256_storeu_ps(scores + width + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a1, scale), keep0));
+            _mm256_storeu_ps(scores + width + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b1, scale), keep1));
+            _mm256_storeu_ps(scores + 2 * width + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a2, scale), keep0));
+            _mm256_storeu_ps(scores + 2 * width + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b2, scale), keep1));
+            _mm256_storeu_ps(scores + 3 * width + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a3, scale), keep0));
+            _mm256_storeu_ps(scores + 3 * width + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b3, scale), keep1));
         }
-        const float max = hmax256(top);
-        if (max == -INFINITY) { // every key masked
-            memset(oi, 0, (size_t)hd * sizeof(float));
-            continue;
-        }
-        const __m256 vmax = _mm256_set1_ps(max);
-        __m256 total = _mm256_setzero_ps();
-        for (int64_t j = 0; j < width; j += 8) {
-            const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
-            _mm256_storeu_ps(scores + j, e);
-            total = _mm256_add_ps(total, e);
-        }
-        const __m256 vinv = _mm256_set1_ps(1.0f / ck_hsum256(total));
-        // Named accumulators, not an array indexed by a run-time count, so they stay in registers.
-        int64_t c = 0;
-        for (; c + 32 <= hd; c += 32) {
-            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-            for (int64_t j = 0; j < seq; j++) {
-                if (scores[j] == 0.0f) continue; // a masked key: its value row may hold anything
-                const __m256 p = _mm256_set1_ps(scores[j]);
-                const float *vj = span->v + j * job->ldv + c;
-                a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj), a0);
-                a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8), a1);
-                a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 16), a2);
-                a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 24), a3);
+        for (int r = 0; r < rows; r++) {
+            float *oi = span->out + (i0 + r) * job->ldo;
+            float *row = scores + r * width;
+            __m256 top = minus_inf;
+            for (int64_t j = 0; j < width; j += 8) top = _mm256_max_ps(top, _mm256_loadu_ps(row + j));
+            const float max = hmax256(top);
+            if (max == -INFINITY) { // every key masked
+                memset(oi, 0, (size_t)hd * sizeof(float));
+                continue;
             }
-            _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
-            _mm256_storeu_ps(oi + c + 8, _mm256_mul_ps(a1, vinv));
-            _mm256_storeu_ps(oi + c + 16, _mm256_mul_ps(a2, vinv));
-            _mm256_storeu_ps(oi + c + 24, _mm256_mul_ps(a3, vinv));
-        }
-        for (; c < hd; c += 8) {
-            __m256 a0 = _mm256_setzero_ps();
-            for (int64_t j = 0; j < seq; j++) {
-                if (scores[j] != 0.0f) a0 = _mm256_fmadd_ps(_mm256_set1_ps(scores[j]), _mm256_loadu_ps(span->v + j * job->ldv + c), a0);
+            const __m256 vmax = _mm256_set1_ps(max);
+            __m256 total = _mm256_setzero_ps();
+            for (int64_t j = 0; j < width; j += 8) {
+                const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(row + j), vmax));
+                _mm256_storeu_ps(row + j, e);
+                total = _mm256_add_ps(total, e);
             }
-            _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
+            const __m256 vinv = _mm256_set1_ps(1.0f / ck_hsum256(total));
+            // Named accumulators, not an array indexed by a run-time count, so they stay in registers.
+            int64_t c = 0;
+            for (; c + 32 <= hd; c += 32) {
+                __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+                for (int64_t j = 0; j < seq; j++) {
+                    if (row[j] == 0.0f) continue; // a masked key: its value row may hold anything
+                    const __m256 p = _mm256_set1_ps(row[j]);
+                    const float *vj = span->v + j * job->ldv + c;
+                    a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj), a0);
+                    a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8), a1);
+                    a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 16), a2);
+                    a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 24), a3);
+                }
+                _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
+                _mm256_storeu_ps(oi + c + 8, _mm256_mul_ps(a1, vinv));
+                _mm256_storeu_ps(oi + c + 16, _mm256_mul_ps(a2, vinv));
+                _mm256_storeu_ps(oi + c + 24, _mm256_mul_ps(a3, vinv));
+            }
+            for (; c < hd; c += 8) {
+                __m256 a0 = _mm256_setzero_ps();
+                for (int64_t j = 0; j < seq; j++) {
+                    if (row[j] != 0.0f) a0 = _mm256_fmadd_ps(_mm256_set1_ps(row[j]), _mm256_loadu_ps(span->v + j * job->ldv + c), a0);
+                }
+                _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
+            }
         }
     }
 }
@@ -435,9 +450,9 @@ static void attention_task(void *context, int64_t index) {
     if (span.seq <= 0) return;
 #if CK_X86
     if (ck_use_avx2() && job->head_dim % 8 == 0) {
-        const int64_t width = (span.seq + 7) / 8 * 8;
-        // The transposed keys, then the scores and the key mask (width floats each).
-        const size_t floats = (size_t)width * (size_t)(job->head_dim + 2);
+        const int64_t width = (span.seq + 15) / 16 * 16;
+        // The transposed keys, then 4 query rows' scores and the key mask (width floats each).
+        const size_t floats = (size_t)width * (size_t)(job->head_dim + 5);
         float stack[8192];
         float *buffer = floats <= 8192 ? stack : malloc(floats * sizeof(float));
         if (!buffer) abort(); // out of memory for one head's keys: nothing sensible to return into
