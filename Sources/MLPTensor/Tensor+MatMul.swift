@@ -40,7 +40,8 @@ extension Tensor {
     }
 
     /// ``linear(_:weight:bias:into:pool:)`` with a weight prepared once (``LinearWeight``), so
-    /// that a quantized weight is not repacked on every call; `residual` (optional, [M, N] f32
+    /// that no call repacks it (on the AVX2 path: quantized weights and f32 weights alike, the
+    /// f32 ones then multiplied by ``ck_linear_f32_packed`` instead of sgemm); `residual` (optional, [M, N] f32
     /// contiguous, not `output` itself) is added too: output = input · weightᵀ + bias + residual,
     /// the step before a post-norm LayerNorm.
     public static func linear(_ input: Tensor, weight: LinearWeight, bias: Tensor?, residual: Tensor? = nil, into output: Tensor, pool: ThreadPool) throws {
@@ -48,8 +49,9 @@ extension Tensor {
     }
 
     /// A linear layer followed by GELU (erf form, ``addBiasGELU(_:pool:)``):
-    /// output = GELU(input · weightᵀ + bias). f32 weights: the output starts as the bias and
-    /// sgemm adds to it; quantized weights: the bias is added in the GELU pass.
+    /// output = GELU(input · weightᵀ + bias). f32 weights: the bias is folded into the product
+    /// (added as the panel kernel stores, or sgemm adds to a bias-filled output), GELU after;
+    /// quantized weights: bias and GELU in one pass after the product.
     public static func linearGELU(_ input: Tensor, weight: LinearWeight, bias: Tensor, into output: Tensor, pool: ThreadPool) throws {
         if weight.weight.dtype == .f32 {
             try linear(input, weight: weight.weight, panels: weight.panels, bias: bias, into: output, pool: pool)
