@@ -127,7 +127,7 @@ func run() throws {
         _ = try encoder.encode(batches[0]) // warm-up
         let forward = try seconds { for batch in batches { _ = try encoder.encode(batch) } }
         let sentences = options.batch * options.batches
-        // The GEMMs alone, at the shapes one padded group of a batch gives them (all tokens as rows).
+        // The GEMMs alone, at the shapes one packed group of a batch gives them (all tokens as rows).
         let rows = tokens / options.batches
         let layer = encoder.weights.layers[0]
         let x = try randomTensor([rows, 384], scale: 1, &rng), hidden = try randomTensor([rows, 1536], scale: 1, &rng)

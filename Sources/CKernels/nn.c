@@ -120,6 +120,22 @@ void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, 
     }
 }
 
+void ck_fill_bias_residual(float *out, int64_t rows, int64_t n, int64_t ld, const float *bias, const float *residual) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = out + r * ld;
+        const float *res = residual ? residual + r * ld : NULL;
+        if (bias && res) {
+            for (int64_t j = 0; j < n; j++) row[j] = bias[j] + res[j];
+        } else if (bias) {
+            memcpy(row, bias, (size_t)n * sizeof(float));
+        } else if (res) {
+            memcpy(row, res, (size_t)n * sizeof(float));
+        } else {
+            memset(row, 0, (size_t)n * sizeof(float));
+        }
+    }
+}
+
 static inline float gelu(float v) { return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); }
 
 #if CK_X86
@@ -232,25 +248,47 @@ typedef struct {
     float *out;
     int64_t ldq, ldk, ldv, ldo, seq, heads, head_dim;
     const uint8_t *keep;
+    // Packed sequences: sequence b is rows [offsets[b], offsets[b + 1]); NULL for `seq` rows each.
+    const int64_t *offsets;
     float scale;
 } attention_job;
 
-static void attention_task_portable(const attention_job *job, int64_t b, int64_t h) {
-    const int64_t seq = job->seq, hd = job->head_dim;
-    const uint8_t *keep = job->keep ? job->keep + b * seq : NULL;
+// One sequence of one head: its rows' first elements in q, k, v and out, its length, and its
+// key mask (NULL: every key counts).
+typedef struct {
+    const float *q, *k, *v;
+    float *out;
+    int64_t seq;
+    const uint8_t *keep;
+} attention_span;
+
+static attention_span attention_span_of(const attention_job *job, int64_t b, int64_t h) {
+    const int64_t row = job->offsets ? job->offsets[b] : b * job->seq;
+    const int64_t col = h * job->head_dim;
+    return (attention_span){
+        .q = job->q + row * job->ldq + col, .k = job->k + row * job->ldk + col,
+        .v = job->v + row * job->ldv + col, .out = job->out + row * job->ldo + col,
+        .seq = job->offsets ? job->offsets[b + 1] - row : job->seq,
+        .keep = (job->keep && !job->offsets) ? job->keep + b * job->seq : NULL,
+    };
+}
+
+static void attention_task_portable(const attention_job *job, const attention_span *span) {
+    const int64_t seq = span->seq, hd = job->head_dim;
+    const uint8_t *keep = span->keep;
     float stack_scores[512];
     float *scores = seq <= 512 ? stack_scores : malloc((size_t)seq * sizeof(float));
     if (!scores) abort(); // out of memory for seq floats: nothing sensible to return into
     for (int64_t i = 0; i < seq; i++) {
-        const float *qi = job->q + (b * seq + i) * job->ldq + h * hd;
+        const float *qi = span->q + i * job->ldq;
         for (int64_t j = 0; j < seq; j++) {
-            scores[j] = (!keep || keep[j]) ? dot(qi, job->k + (b * seq + j) * job->ldk + h * hd, hd) * job->scale : 0.0f;
+            scores[j] = (!keep || keep[j]) ? dot(qi, span->k + j * job->ldk, hd) * job->scale : 0.0f;
         }
         softmax_row(scores, seq, keep);
-        float *oi = job->out + (b * seq + i) * job->ldo + h * hd;
+        float *oi = span->out + i * job->ldo;
         memset(oi, 0, (size_t)hd * sizeof(float));
         for (int64_t j = 0; j < seq; j++) {
-            if (scores[j] != 0.0f) axpy(scores[j], job->v + (b * seq + j) * job->ldv + h * hd, oi, hd);
+            if (scores[j] != 0.0f) axpy(scores[j], span->v + j * job->ldv, oi, hd);
         }
     }
     if (scores != stack_scores) free(scores);
@@ -286,69 +324,121 @@ CK_AVX2 static inline float hmax256(__m256 v) {
     return _mm_cvtss_f32(m);
 }
 
+// Transposes the 8x8 matrix held as 8 rows.
+CK_AVX2 static inline void transpose8_avx2(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
 // One (sequence, head) with head_dim a multiple of 8. The head's keys are first copied
-// transposed, kt[d][j] (j padded to a multiple of 8), so that 8 scores come from head_dim
-// broadcast-FMAs with no horizontal sums; masked and padding keys get a -inf score, whose exp is
-// exactly 0. The probabilities then weight the value rows, the output row held in registers
-// 32 columns at a time.
-CK_AVX2 static void attention_task_avx2(const attention_job *job, int64_t b, int64_t h, float *kt, float *scores) {
-    const int64_t seq = job->seq, hd = job->head_dim, width = (seq + 7) / 8 * 8;
-    const uint8_t *keep = job->keep ? job->keep + b * seq : NULL;
-    for (int64_t j = 0; j < seq; j++) {
-        const float *kj = job->k + (b * seq + j) * job->ldk + h * hd;
-        for (int64_t d = 0; d < hd; d++) kt[d * width + j] = kj[d];
+// transposed, kt[d][j] (j padded to a multiple of 16; 8x8 blocks transposed in registers), so
+// that scores come from broadcast-FMAs with no horizontal sums, 4 query rows x 16 keys at a time;
+// masked and padding keys get a -inf score, whose exp is exactly 0. The probabilities then weight
+// the value rows, each output row held in registers 32 columns at a time.
+CK_AVX2 static void attention_task_avx2(const attention_job *job, const attention_span *span, float *kt, float *scores) {
+    const int64_t seq = span->seq, hd = job->head_dim, width = (seq + 15) / 16 * 16;
+    const uint8_t *keep = span->keep;
+    // 8 keys x 8 dimensions at a time, transposed in registers; keys past the end are zeros.
+    for (int64_t j = 0; j < width; j += 8) {
+        for (int64_t d = 0; d < hd; d += 8) {
+            __m256 rows[8];
+            for (int r = 0; r < 8; r++)
+                rows[r] = j + r < seq ? _mm256_loadu_ps(span->k + (j + r) * job->ldk + d) : _mm256_setzero_ps();
+            transpose8_avx2(rows);
+            for (int r = 0; r < 8; r++) _mm256_storeu_ps(kt + (d + r) * width + j, rows[r]);
+        }
     }
-    for (int64_t d = 0; d < hd; d++)
-        for (int64_t j = seq; j < width; j++) kt[d * width + j] = 0.0f;
     const __m256 scale = _mm256_set1_ps(job->scale), minus_inf = _mm256_set1_ps(-INFINITY);
-    // mask[j]: all bits set for a key that counts.
-    uint32_t *mask = (uint32_t *)(scores + width);
+    // mask[j]: all bits set for a key that counts. The scores of 4 query rows come first.
+    uint32_t *mask = (uint32_t *)(scores + 4 * width);
     for (int64_t j = 0; j < width; j++) mask[j] = (j < seq && (!keep || keep[j])) ? 0xFFFFFFFFu : 0u;
-    for (int64_t i = 0; i < seq; i++) {
-        const float *qi = job->q + (b * seq + i) * job->ldq + h * hd;
-        float *oi = job->out + (b * seq + i) * job->ldo + h * hd;
-        __m256 top = minus_inf;
-        for (int64_t j = 0; j < width; j += 8) {
-            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    for (int64_t i0 = 0; i0 < seq; i0 += 4) {
+        // Scores of 4 query rows x 16 keys at a time: 8 independent FMA chains, each load of the
+        // transposed keys shared by 4 rows. Past the last row, the last row is scored again.
+        const int rows = seq - i0 < 4 ? (int)(seq - i0) : 4;
+        const float *q0 = span->q + i0 * job->ldq;
+        const float *q1 = span->q + (i0 + (rows > 1 ? 1 : 0)) * job->ldq;
+        const float *q2 = span->q + (i0 + (rows > 2 ? 2 : rows - 1)) * job->ldq;
+        const float *q3 = span->q + (i0 + rows - 1) * job->ldq;
+        for (int64_t j = 0; j < width; j += 16) {
+            __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
             const float *col = kt + j;
-            int64_t d = 0;
-            for (; d + 4 <= hd; d += 4) {
-                a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d), _mm256_loadu_ps(col + d * width), a0);
-                a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d + 1), _mm256_loadu_ps(col + (d + 1) * width), a1);
-                a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d + 2), _mm256_loadu_ps(col + (d + 2) * width), a2);
-                a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d + 3), _mm256_loadu_ps(col + (d + 3) * width), a3);
+            for (int64_t d = 0; d < hd; d++) {
+                const __m256 k0 = _mm256_loadu_ps(col + d * width), k1 = _mm256_loadu_ps(col + d * width + 8);
+                __m256 x;
+                x = _mm256_broadcast_ss(q0 + d); a0 = _mm256_fmadd_ps(x, k0, a0); b0 = _mm256_fmadd_ps(x, k1, b0);
+                x = _mm256_broadcast_ss(q1 + d); a1 = _mm256_fmadd_ps(x, k0, a1); b1 = _mm256_fmadd_ps(x, k1, b1);
+                x = _mm256_broadcast_ss(q2 + d); a2 = _mm256_fmadd_ps(x, k0, a2); b2 = _mm256_fmadd_ps(x, k1, b2);
+                x = _mm256_broadcast_ss(q3 + d); a3 = _mm256_fmadd_ps(x, k0, a3); b3 = _mm256_fmadd_ps(x, k1, b3);
             }
-            for (; d < hd; d++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + d), _mm256_loadu_ps(col + d * width), a0);
-            const __m256 dot8 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-            const __m256 keep8 = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(mask + j)));
-            const __m256 s = _mm256_blendv_ps(minus_inf, _mm256_mul_ps(dot8, scale), keep8);
-            _mm256_storeu_ps(scores + j, s);
-            top = _mm256_max_ps(top, s);
+            const __m256 keep0 = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(mask + j)));
+            const __m256 keep1 = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(mask + j + 8)));
+            _mm256_storeu_ps(scores + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a0, scale), keep0));
+            _mm256_storeu_ps(scores + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b0, scale), keep1));
+            _mm256_storeu_ps(scores + width + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a1, scale), keep0));
+            _mm256_storeu_ps(scores + width + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b1, scale), keep1));
+            _mm256_storeu_ps(scores + 2 * width + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a2, scale), keep0));
+            _mm256_storeu_ps(scores + 2 * width + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b2, scale), keep1));
+            _mm256_storeu_ps(scores + 3 * width + j, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(a3, scale), keep0));
+            _mm256_storeu_ps(scores + 3 * width + j + 8, _mm256_blendv_ps(minus_inf, _mm256_mul_ps(b3, scale), keep1));
         }
-        const float max = hmax256(top);
-        if (max == -INFINITY) { // every key masked
-            memset(oi, 0, (size_t)hd * sizeof(float));
-            continue;
-        }
-        const __m256 vmax = _mm256_set1_ps(max);
-        __m256 total = _mm256_setzero_ps();
-        for (int64_t j = 0; j < width; j += 8) {
-            const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vmax));
-            _mm256_storeu_ps(scores + j, e);
-            total = _mm256_add_ps(total, e);
-        }
-        const float inv = 1.0f / ck_hsum256(total);
-        for (int64_t c = 0; c < hd; c += 32) {
-            const int chunks = hd - c >= 32 ? 4 : (int)((hd - c) / 8);
-            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-            for (int64_t j = 0; j < seq; j++) {
-                if (scores[j] == 0.0f) continue;
-                const __m256 p = _mm256_set1_ps(scores[j]);
-                const float *vj = job->v + (b * seq + j) * job->ldv + h * hd + c;
-                for (int t = 0; t < chunks; t++) acc[t] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * t), acc[t]);
+        for (int r = 0; r < rows; r++) {
+            float *oi = span->out + (i0 + r) * job->ldo;
+            float *row = scores + r * width;
+            __m256 top = minus_inf;
+            for (int64_t j = 0; j < width; j += 8) top = _mm256_max_ps(top, _mm256_loadu_ps(row + j));
+            const float max = hmax256(top);
+            if (max == -INFINITY) { // every key masked
+                memset(oi, 0, (size_t)hd * sizeof(float));
+                continue;
             }
-            const __m256 vinv = _mm256_set1_ps(inv);
-            for (int t = 0; t < chunks; t++) _mm256_storeu_ps(oi + c + 8 * t, _mm256_mul_ps(acc[t], vinv));
+            const __m256 vmax = _mm256_set1_ps(max);
+            __m256 total = _mm256_setzero_ps();
+            for (int64_t j = 0; j < width; j += 8) {
+                const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(row + j), vmax));
+                _mm256_storeu_ps(row + j, e);
+                total = _mm256_add_ps(total, e);
+            }
+            const __m256 vinv = _mm256_set1_ps(1.0f / ck_hsum256(total));
+            // Named accumulators, not an array indexed by a run-time count, so they stay in registers.
+            int64_t c = 0;
+            for (; c + 32 <= hd; c += 32) {
+                __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+                for (int64_t j = 0; j < seq; j++) {
+                    if (row[j] == 0.0f) continue; // a masked key: its value row may hold anything
+                    const __m256 p = _mm256_set1_ps(row[j]);
+                    const float *vj = span->v + j * job->ldv + c;
+                    a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj), a0);
+                    a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8), a1);
+                    a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 16), a2);
+                    a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 24), a3);
+                }
+                _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
+                _mm256_storeu_ps(oi + c + 8, _mm256_mul_ps(a1, vinv));
+                _mm256_storeu_ps(oi + c + 16, _mm256_mul_ps(a2, vinv));
+                _mm256_storeu_ps(oi + c + 24, _mm256_mul_ps(a3, vinv));
+            }
+            for (; c < hd; c += 8) {
+                __m256 a0 = _mm256_setzero_ps();
+                for (int64_t j = 0; j < seq; j++) {
+                    if (row[j] != 0.0f) a0 = _mm256_fmadd_ps(_mm256_set1_ps(row[j]), _mm256_loadu_ps(span->v + j * job->ldv + c), a0);
+                }
+                _mm256_storeu_ps(oi + c, _mm256_mul_ps(a0, vinv));
+            }
         }
     }
 }
@@ -356,21 +446,22 @@ CK_AVX2 static void attention_task_avx2(const attention_job *job, int64_t b, int
 
 static void attention_task(void *context, int64_t index) {
     const attention_job *job = context;
-    const int64_t b = index / job->heads, h = index % job->heads;
+    const attention_span span = attention_span_of(job, index / job->heads, index % job->heads);
+    if (span.seq <= 0) return;
 #if CK_X86
     if (ck_use_avx2() && job->head_dim % 8 == 0) {
-        const int64_t width = (job->seq + 7) / 8 * 8;
-        // The transposed keys, then the scores and the key mask (width floats each).
-        const size_t floats = (size_t)width * (size_t)(job->head_dim + 2);
+        const int64_t width = (span.seq + 15) / 16 * 16;
+        // The transposed keys, then 4 query rows' scores and the key mask (width floats each).
+        const size_t floats = (size_t)width * (size_t)(job->head_dim + 5);
         float stack[8192];
         float *buffer = floats <= 8192 ? stack : malloc(floats * sizeof(float));
         if (!buffer) abort(); // out of memory for one head's keys: nothing sensible to return into
-        attention_task_avx2(job, b, h, buffer, buffer + (size_t)width * (size_t)job->head_dim);
+        attention_task_avx2(job, &span, buffer, buffer + (size_t)width * (size_t)job->head_dim);
         if (buffer != stack) free(buffer);
         return;
     }
 #endif
-    attention_task_portable(job, b, h);
+    attention_task_portable(job, &span);
 }
 
 void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
@@ -379,8 +470,20 @@ void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, in
     if (batch <= 0 || seq <= 0 || heads <= 0 || head_dim <= 0) return;
     attention_job job = {
         .q = q, .k = k, .v = v, .out = out, .ldq = ldq, .ldk = ldk, .ldv = ldv, .ldo = ldo,
-        .seq = seq, .heads = heads, .head_dim = head_dim, .keep = keep,
+        .seq = seq, .heads = heads, .head_dim = head_dim, .keep = keep, .offsets = NULL,
         .scale = 1.0f / sqrtf((float)head_dim),
     };
     ck_pool_run(pool, batch * heads, attention_task, &job);
+}
+
+void ck_attention_packed(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
+                         const float *v, int64_t ldv, float *out, int64_t ldo, const int64_t *offsets,
+                         int64_t count, int64_t heads, int64_t head_dim) {
+    if (count <= 0 || heads <= 0 || head_dim <= 0) return;
+    attention_job job = {
+        .q = q, .k = k, .v = v, .out = out, .ldq = ldq, .ldk = ldk, .ldv = ldv, .ldo = ldo,
+        .seq = 0, .heads = heads, .head_dim = head_dim, .keep = NULL, .offsets = offsets,
+        .scale = 1.0f / sqrtf((float)head_dim),
+    };
+    ck_pool_run(pool, count * heads, attention_task, &job);
 }

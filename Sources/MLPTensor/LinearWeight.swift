@@ -1,9 +1,11 @@
 import CKernels
 
 /// A linear layer's weight ([N, K]) prepared once for ``Tensor``'s `linear(_:weight:bias:into:pool:)`:
-/// for Q8_0 / Q4_0 weights on the AVX2 path, the weight rows repacked into the panels the kernels
-/// read, so that no call repacks them (the plain ``Tensor`` overload repacks the whole weight on
-/// every call). f32 weights, and quantized ones on the scalar path, are used as they are.
+/// on the AVX2 path, the weight rows repacked into the panels the kernels read, so that no call
+/// repacks them (the plain ``Tensor`` overload repacks a quantized weight on every call, and
+/// OpenBLAS packs an f32 one). f32 panels are a copy of the weight (4 bytes a weight, kept as
+/// long as this value); quantized ones about the weight's own size. Weights of other types, and
+/// every weight on the scalar path, are used as they are.
 public struct LinearWeight: @unchecked Sendable {
     /// The weight as given.
     public let weight: Tensor
@@ -18,6 +20,20 @@ public struct LinearWeight: @unchecked Sendable {
             throw TensorError.shapeMismatch(operation: "LinearWeight", details: "weight \(weight.shape) (expected a contiguous [N, K] matrix)")
         }
         self.weight = weight
+        if weight.dtype == .f32 {
+            let (n, k) = (Int64(weight.shape[0]), Int64(weight.shape[1]))
+            let floats = ck_f32_panels_floats(n, k)
+            guard floats > 0, floats <= Int.max / 4 else {
+                panels = nil
+                return
+            }
+            let storage = try TensorStorage(byteCount: Int(floats) * 4)
+            guard ck_pack_f32_panels(pool.pool, weight.floatPointer, n, k, storage.baseAddress.assumingMemoryBound(to: Float.self)) == 0 else {
+                throw TensorError.kernelFailed("repacking an f32 weight \(weight.shape) into panels failed")
+            }
+            panels = storage
+            return
+        }
         guard let type = weight.quantizedWeightType else {
             panels = nil
             return
@@ -35,7 +51,7 @@ public struct LinearWeight: @unchecked Sendable {
         panels = storage
     }
 
-    /// Whether the repacked panels are there (Q8_0 / Q4_0 weights prepared on the AVX2 path).
+    /// Whether the repacked panels are there (f32, Q8_0 and Q4_0 weights prepared on the AVX2 path).
     public var isRepacked: Bool { panels != nil }
 }
 

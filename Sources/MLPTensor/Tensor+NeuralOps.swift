@@ -40,6 +40,22 @@ extension Tensor {
         }
     }
 
+    /// x = GELU(x) in the erf form (as ``addBiasGELU(_:pool:)`` without a bias), split by rows
+    /// over `pool` when one is given.
+    public func gelu(pool: ThreadPool? = nil) throws {
+        let (rows, n) = try matrixForUpdate("gelu")
+        let x = floatPointer
+        guard let pool, pool.threadCount > 1, rows > 1 else {
+            ck_gelu(x, Int64(rows * n))
+            return
+        }
+        let chunk = Swift.max(1, (rows + 4 * pool.threadCount - 1) / (4 * pool.threadCount))
+        pool.parallelFor((rows + chunk - 1) / chunk) { index in
+            let first = index * chunk
+            ck_gelu(x + first * n, Int64(Swift.min(chunk, rows - first) * n))
+        }
+    }
+
     /// Normalises every row to zero mean and unit (biased) variance, then scales by `gamma` and
     /// shifts by `beta` (both [n]).
     public func layerNorm(gamma: Tensor, beta: Tensor, epsilon: Float) throws {
@@ -69,12 +85,7 @@ extension Tensor {
         guard shape.count == 2, batch > 0, heads > 0, shape[0] % batch == 0, shape[1] % heads == 0 else {
             throw TensorError.shapeMismatch(operation: "attention", details: "output \(shape) for \(batch) sequences and \(heads) heads")
         }
-        for (name, operand) in [("query", query), ("key", key), ("value", value), ("output", output)] {
-            guard operand.shape == shape, operand.dtype == .f32, operand.strides[1] == 1, operand.strides[0] >= shape[1] else {
-                throw TensorError.shapeMismatch(operation: "attention", details: "\(name) \(operand.shape) \(operand.dtype.rawValue) strides \(operand.strides), expected \(shape) f32 with unit column stride")
-            }
-        }
-        guard output.storage.isWritable else { throw TensorError.notContiguous(operation: "attention output (writable)") }
+        try checkAttentionOperands(query: query, key: key, value: value, output: output)
         if let keep, keep.count != shape[0] {
             throw TensorError.shapeMismatch(operation: "attention", details: "keep mask of \(keep.count) entries for \(shape[0]) rows")
         }
@@ -85,6 +96,38 @@ extension Tensor {
                          Int64(batch), Int64(seq), Int64(heads), Int64(shape[1] / heads), mask)
         }
         if let keep { keep.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
+    }
+
+    /// Multi-head attention as ``attention(query:key:value:into:batch:heads:keep:pool:)`` for
+    /// sequences packed back to back with no padding: sequence b is rows
+    /// `sequenceOffsets[b] ..< sequenceOffsets[b + 1]`, and attends to its own rows only.
+    /// `sequenceOffsets` starts at 0, never decreases and ends at the row count.
+    public static func attention(query: Tensor, key: Tensor, value: Tensor, into output: Tensor, sequenceOffsets: [Int], heads: Int,
+                                 pool: ThreadPool) throws {
+        let shape = output.shape
+        guard shape.count == 2, heads > 0, shape[1] % heads == 0 else {
+            throw TensorError.shapeMismatch(operation: "attention", details: "output \(shape) for \(heads) heads")
+        }
+        try checkAttentionOperands(query: query, key: key, value: value, output: output)
+        guard sequenceOffsets.first == 0, sequenceOffsets.last == shape[0], zip(sequenceOffsets, sequenceOffsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw TensorError.shapeMismatch(operation: "attention", details: "sequence offsets must start at 0, never decrease and end at the \(shape[0]) rows; got \(sequenceOffsets.prefix(8))\(sequenceOffsets.count > 8 ? "…" : "")")
+        }
+        let offsets = sequenceOffsets.map(Int64.init)
+        offsets.withUnsafeBufferPointer { offsets in
+            ck_attention_packed(pool.pool, query.floatPointer, Int64(query.strides[0]), key.floatPointer, Int64(key.strides[0]),
+                                value.floatPointer, Int64(value.strides[0]), output.floatPointer, Int64(output.strides[0]),
+                                offsets.baseAddress, Int64(offsets.count - 1), Int64(heads), Int64(shape[1] / heads))
+        }
+    }
+
+    private static func checkAttentionOperands(query: Tensor, key: Tensor, value: Tensor, output: Tensor) throws {
+        let shape = output.shape
+        for (name, operand) in [("query", query), ("key", key), ("value", value), ("output", output)] {
+            guard operand.shape == shape, operand.dtype == .f32, operand.strides[1] == 1, operand.strides[0] >= shape[1] else {
+                throw TensorError.shapeMismatch(operation: "attention", details: "\(name) \(operand.shape) \(operand.dtype.rawValue) strides \(operand.strides), expected \(shape) f32 with unit column stride")
+            }
+        }
+        guard output.storage.isWritable else { throw TensorError.notContiguous(operation: "attention output (writable)") }
     }
 
     private func matrixForUpdate(_ operation: String) throws -> (rows: Int, n: Int) {

@@ -168,22 +168,24 @@ final class BertEncoderTests: XCTestCase {
         }
     }
 
-    /// Sentences padded inside a group encode as they do alone.
-    func testBatchingAndPaddingDoNotChangeResults() throws {
+    /// Sentences packed together, in one group or split over several, encode as they do alone.
+    func testPackingAndGroupingDoNotChangeResults() throws {
         let encoder = try BertEncoder(config: Self.config, source: try Self.tensors(Self.randomWeights(seed: 3)), threads: 2)
-        encoder.maxPaddingFraction = 0.9 // force padding inside groups
         let together = try encoder.encode(Self.sentences)
+        encoder.maxTokensPerGroup = 12 // several groups, and sentences longer than a group alone
+        let split = try encoder.encode(Self.sentences)
         for (index, ids) in Self.sentences.enumerated() {
             let alone = try encoder.encode([ids])[0]
             XCTAssertLessThan(zip(alone, together[index]).map { abs($0 - $1) }.max()!, 1e-5)
+            XCTAssertLessThan(zip(alone, split[index]).map { abs($0 - $1) }.max()!, 1e-5)
         }
     }
 
-    func testLengthBuckets() {
-        let groups = LengthBuckets.groups(lengths: [10, 3, 10, 4, 30, 11], maxTokensPerGroup: 4096, maxPaddingFraction: 0.2)
-        XCTAssertEqual(groups, [[1, 3], [0, 2, 5], [4]])
-        XCTAssertEqual(LengthBuckets.groups(lengths: [5, 5, 5, 5], maxTokensPerGroup: 10, maxPaddingFraction: 0.2), [[0, 1], [2, 3]])
-        XCTAssertEqual(LengthBuckets.groups(lengths: []), [])
+    func testPackedGroups() {
+        XCTAssertEqual(PackedGroups.ranges(lengths: [10, 3, 10, 4, 30, 11], maxTokensPerGroup: 4096), [0..<6])
+        XCTAssertEqual(PackedGroups.ranges(lengths: [5, 5, 5, 5], maxTokensPerGroup: 10), [0..<2, 2..<4])
+        XCTAssertEqual(PackedGroups.ranges(lengths: [3, 20, 4, 4, 4], maxTokensPerGroup: 10), [0..<1, 1..<2, 2..<4, 4..<5])
+        XCTAssertEqual(PackedGroups.ranges(lengths: []), [])
     }
 
     func testBadWeightsAndInputsAreReported() throws {

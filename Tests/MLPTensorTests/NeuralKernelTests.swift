@@ -21,6 +21,13 @@ final class NeuralKernelTests: XCTestCase {
             let tensor = try Tensor(shape: [rows, n], values: x)
             try tensor.addBiasGELU(try Tensor(shape: [n], values: bias), pool: try ThreadPool(threadCount: 3))
             XCTAssertEqual(try tensor.floats(), fused)
+            var alone = x
+            ck_gelu(&alone, Int64(alone.count))
+            for threads in [1, 3] {
+                let viaTensor = try Tensor(shape: [rows, n], values: x)
+                try viaTensor.gelu(pool: try ThreadPool(threadCount: threads))
+                XCTAssertEqual(try viaTensor.floats(), alone, "\(path) \(threads) threads")
+            }
         }
     }
 
@@ -144,6 +151,25 @@ final class NeuralKernelTests: XCTestCase {
             try Tensor.attention(query: try qkv.columns(0..<width), key: try qkv.columns(width..<(2 * width)), value: try qkv.columns((2 * width)..<(3 * width)),
                                  into: viaViews, batch: batch, heads: heads, keep: keep, pool: pool)
             XCTAssertEqual(try viaViews.floats(), try out.floats())
+            // Packed: only each sequence's real rows, back to back, with offsets instead of a mask.
+            let realRows = (0..<rows).filter { keep[$0] != 0 }
+            let packed = { (values: [Float]) in realRows.flatMap { values[($0 * width)..<(($0 + 1) * width)] } }
+            let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
+            let packedOut = try Tensor(zeros: [realRows.count, width])
+            try Tensor.attention(query: try Tensor(shape: [realRows.count, width], values: packed(q)), key: try Tensor(shape: [realRows.count, width], values: packed(k)),
+                                 value: try Tensor(shape: [realRows.count, width], values: packed(v)), into: packedOut, sequenceOffsets: offsets, heads: heads, pool: pool)
+            XCTAssertLessThan(maxAbsDifference(try packedOut.floats(), packed(expected)), 1e-5, "packed, \(path) seq \(seq) head width \(headDim)")
         }
+    }
+
+    func testPackedAttentionRejectsBadOffsets() throws {
+        let pool = try ThreadPool(threadCount: 1)
+        let x = try Tensor(zeros: [5, 8]), out = try Tensor(zeros: [5, 8])
+        for offsets in [[0, 3], [1, 5], [0, 4, 3, 5], []] {
+            XCTAssertThrowsError(try Tensor.attention(query: x, key: x, value: x, into: out, sequenceOffsets: offsets, heads: 2, pool: pool), "\(offsets)") { error in
+                XCTAssertTrue("\(error)".contains("sequence offsets"), "\(error)")
+            }
+        }
+        XCTAssertNoThrow(try Tensor.attention(query: x, key: x, value: x, into: out, sequenceOffsets: [0, 0, 5], heads: 2, pool: pool))
     }
 }

@@ -142,6 +142,23 @@ int ck_pack_quantized_panels(ck_pool *pool, int weight_type, const void *w, int6
 int ck_matmul_quantized_packed(ck_pool *pool, int weight_type, const void *w, const void *panels, int64_t n, int64_t k,
                                const float *x, int64_t ldx, int64_t m, float *out, int64_t ldo);
 
+// MARK: - fp32 linear layers from repacked weights (AVX2)
+
+/// The floats ck_pack_f32_panels writes for an [n, k] f32 weight (n rounded up to 16 rows), or 0
+/// when the AVX2 path is not selected or the sizes are invalid.
+int64_t ck_f32_panels_floats(int64_t n, int64_t k);
+/// Repacks w [n, k] (row-major) into panels of 16 rows, k-major (panel p, column t, row r at
+/// (p * k + t) * 16 + r; rows past n are zeros), in parallel on the pool. `panels` holds
+/// ck_f32_panels_floats(n, k) floats, 32-byte aligned. Returns 0, or -1 when the AVX2 path is not
+/// selected or an argument is invalid.
+int ck_pack_f32_panels(ck_pool *pool, const float *w, int64_t n, int64_t k, float *panels);
+/// out[m, n] = x[m, k] · w^T + bias (n floats, may be NULL) + residual (m rows ldr floats apart,
+/// may be NULL; not out itself) from w's panels (ck_pack_f32_panels), parallel on the pool.
+/// Returns 0, or -1 when the AVX2 path is not selected or an argument is invalid (the caller
+/// then uses ck_sgemm).
+int ck_linear_f32_packed(ck_pool *pool, const float *panels, int64_t n, int64_t k, const float *x, int64_t ldx, int64_t m,
+                         float *out, int64_t ldo, const float *bias, const float *residual, int64_t ldr);
+
 // MARK: - fp32 GEMM (OpenBLAS)
 
 /// C = alpha * op(A) * op(B) + beta * C, row-major, through OpenBLAS's cblas_sgemm.
@@ -162,6 +179,10 @@ int ck_blas_threads(void);
 void ck_add_bias(float *x, int64_t rows, int64_t n, const float *bias);
 /// x[r, j] += bias[j] + residual[r, j] (bias may be NULL).
 void ck_add_bias_residual(float *x, int64_t rows, int64_t n, const float *bias, const float *residual);
+/// out[r, j] = bias[j] + residual[r, j] for r < rows, j < n, where out and residual have rows
+/// ld floats apart (either of bias and residual may be NULL, counting as zeros): the starting
+/// value of an output that a GEMM then adds to.
+void ck_fill_bias_residual(float *out, int64_t rows, int64_t n, int64_t ld, const float *bias, const float *residual);
 /// x = gelu(x), erf form: 0.5 x (1 + erf(x / sqrt 2)); erf is libm's erff on the scalar path and
 /// a rational approximation on the AVX2 path (within 5.2e-7 of the exact erf on [-10, 10]).
 void ck_gelu(float *x, int64_t count);
@@ -180,6 +201,12 @@ void ck_softmax_rows(float *x, int64_t rows, int64_t n, const uint8_t *keep);
 void ck_attention(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
                   const float *v, int64_t ldv, float *out, int64_t ldo, int64_t batch, int64_t seq,
                   int64_t heads, int64_t head_dim, const uint8_t *keep);
+/// The same for `count` sequences packed back to back with no padding: sequence b is rows
+/// [offsets[b], offsets[b + 1]) of q, k, v and out (offsets has count + 1 entries, starting at 0
+/// and non-decreasing; an empty sequence is skipped). Every key of a sequence counts.
+void ck_attention_packed(ck_pool *pool, const float *q, int64_t ldq, const float *k, int64_t ldk,
+                         const float *v, int64_t ldv, float *out, int64_t ldo, const int64_t *offsets,
+                         int64_t count, int64_t heads, int64_t head_dim);
 
 #ifdef __cplusplus
 }

@@ -4,8 +4,9 @@ import MLPTensor
 /// layers (post-norm attention and GELU feed-forward), mean pooling over the real tokens and
 /// L2 normalisation, as sentence-transformers' MiniLM models do.
 ///
-/// A batch is split into groups of similar length (``LengthBuckets``); each group runs as one
-/// padded [sentences × longest, hidden] matrix, with padded keys masked out of attention.
+/// A batch runs as packed groups (``PackedGroups``): each group's tokens are the rows of one
+/// [tokens, hidden] matrix with no padding, so the linear layers, GELU and LayerNorm see only
+/// real tokens, and attention is told where each sentence's rows start and end.
 public final class BertEncoder: @unchecked Sendable {
     /// The model's shape.
     public let config: BertConfig
@@ -16,10 +17,8 @@ public final class BertEncoder: @unchecked Sendable {
     /// Each layer's matmul weights prepared for the kernels once (quantized ones repacked):
     /// query/key/value, attention output, intermediate, output.
     private let linearWeights: [(qkv: LinearWeight, attentionOutput: LinearWeight, intermediate: LinearWeight, output: LinearWeight)]
-    /// The most padded tokens one group may hold (bounds the activation memory).
+    /// The most tokens one packed group may hold (bounds the activation memory).
     public var maxTokensPerGroup = 4096
-    /// The most padding a group may carry, as a fraction of its padded tokens.
-    public var maxPaddingFraction = 0.2
 
     /// An encoder over `weights` running on `threads` threads.
     public init(config: BertConfig, weights: BertWeights, threads: Int) throws {
@@ -43,31 +42,28 @@ public final class BertEncoder: @unchecked Sendable {
     public func encode(_ sentences: [[Int32]], tokenTypes: [[Int32]]? = nil) throws -> [[Float]] {
         try check(sentences, tokenTypes: tokenTypes)
         var embeddings = [[Float]](repeating: [], count: sentences.count)
-        for group in LengthBuckets.groups(lengths: sentences.map(\.count), maxTokensPerGroup: maxTokensPerGroup, maxPaddingFraction: maxPaddingFraction) {
-            let pooled = try forward(group.map { sentences[$0] }, tokenTypes: group.map { tokenTypes?[$0] })
+        for group in PackedGroups.ranges(lengths: sentences.map(\.count), maxTokensPerGroup: maxTokensPerGroup) {
+            let pooled = try forward(Array(sentences[group]), tokenTypes: group.map { tokenTypes?[$0] })
             for (slot, index) in group.enumerated() { embeddings[index] = pooled[slot] }
         }
         return embeddings
     }
 
-    /// The final hidden states of one group padded to its longest sentence, [count · longest,
-    /// hidden], with the keep mask (1 for a real token).
-    func hiddenStates(_ sentences: [[Int32]], tokenTypes: [[Int32]?]) throws -> (states: Tensor, keep: [UInt8], sequenceLength: Int) {
+    /// The final hidden states of one packed group, [total tokens, hidden]: sentence b is rows
+    /// `offsets[b] ..< offsets[b + 1]`.
+    func hiddenStates(_ sentences: [[Int32]], tokenTypes: [[Int32]?]) throws -> (states: Tensor, offsets: [Int]) {
         let h = config.hiddenSize
-        let seq = sentences.map(\.count).max() ?? 0
-        let batch = sentences.count
-        let rows = batch * seq
-        var keep = [UInt8](repeating: 0, count: rows)
+        let offsets = sentences.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        let rows = offsets.last!
         let x = try Tensor(zeros: [rows, h])
         let words = weights.wordEmbeddings.floatPointer, positions = weights.positionEmbeddings.floatPointer
         let types = weights.tokenTypeEmbeddings.floatPointer
         for (b, ids) in sentences.enumerated() {
             for (j, id) in ids.enumerated() {
-                let row = x.floatPointer + (b * seq + j) * h
+                let row = x.floatPointer + (offsets[b] + j) * h
                 let word = words + Int(id) * h, position = positions + j * h
                 let type = types + Int(tokenTypes[b]?[j] ?? 0) * h
                 for c in 0..<h { row[c] = word[c] + position[c] + type[c] }
-                keep[b * seq + j] = 1
             }
         }
         try x.layerNorm(gamma: weights.embeddingNormGamma, beta: weights.embeddingNormBeta, epsilon: config.layerNormEps)
@@ -79,31 +75,26 @@ public final class BertEncoder: @unchecked Sendable {
         for (layer, linear) in zip(weights.layers, linearWeights) {
             try Tensor.linear(x, weight: linear.qkv, bias: layer.qkvBias, into: qkv, pool: pool)
             try Tensor.attention(query: try qkv.columns(0..<h), key: try qkv.columns(h..<(2 * h)), value: try qkv.columns((2 * h)..<(3 * h)),
-                                 into: context, batch: batch, heads: config.numAttentionHeads, keep: keep, pool: pool)
-            try Tensor.linear(context, weight: linear.attentionOutput, bias: nil, into: attended, pool: pool)
-            try attended.addBiasAndResidual(layer.attentionOutputBias, residual: x)
+                                 into: context, sequenceOffsets: offsets, heads: config.numAttentionHeads, pool: pool)
+            try Tensor.linear(context, weight: linear.attentionOutput, bias: layer.attentionOutputBias, residual: x, into: attended, pool: pool)
             try attended.layerNorm(gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta, epsilon: config.layerNormEps)
-            try Tensor.linear(attended, weight: linear.intermediate, bias: nil, into: intermediate, pool: pool)
-            try intermediate.addBiasGELU(layer.intermediateBias, pool: pool)
-            try Tensor.linear(intermediate, weight: linear.output, bias: nil, into: x, pool: pool)
-            try x.addBiasAndResidual(layer.outputBias, residual: attended)
+            try Tensor.linearGELU(attended, weight: linear.intermediate, bias: layer.intermediateBias, into: intermediate, pool: pool)
+            try Tensor.linear(intermediate, weight: linear.output, bias: layer.outputBias, residual: attended, into: x, pool: pool)
             try x.layerNorm(gamma: layer.outputNormGamma, beta: layer.outputNormBeta, epsilon: config.layerNormEps)
         }
-        return (x, keep, seq)
+        return (x, offsets)
     }
 
     private func forward(_ sentences: [[Int32]], tokenTypes: [[Int32]?]) throws -> [[Float]] {
-        let (states, keep, seq) = try hiddenStates(sentences, tokenTypes: tokenTypes)
+        let (states, offsets) = try hiddenStates(sentences, tokenTypes: tokenTypes)
         let h = config.hiddenSize
         return sentences.indices.map { b in
             var sum = [Double](repeating: 0, count: h)
-            var count = 0
-            for j in 0..<seq where keep[b * seq + j] != 0 {
-                let row = states.floatPointer + (b * seq + j) * h
+            for r in offsets[b]..<offsets[b + 1] {
+                let row = states.floatPointer + r * h
                 for c in 0..<h { sum[c] += Double(row[c]) }
-                count += 1
             }
-            let mean = sum.map { $0 / Double(max(count, 1)) }
+            let mean = sum.map { $0 / Double(max(offsets[b + 1] - offsets[b], 1)) }
             let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return mean.map { Float($0 / max(norm, 1e-12)) }
         }

@@ -45,7 +45,7 @@ public final class SentenceEmbeddingModel: @unchecked Sendable {
         try encoder.encode(tokenIDs(texts))
     }
 
-    /// Each text's token ids, [CLS] … [SEP], unpadded (the encoder pads and masks per group).
+    /// Each text's token ids, [CLS] … [SEP], unpadded (the encoder packs them back to back, never padding).
     public func tokenIDs(_ texts: [String]) -> [[Int32]] {
         texts.map { tokenizer.encode($0).ids.map { Int32($0) } }
     }
