@@ -75,19 +75,7 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// The metric series of the endpoint answered last (a connection mostly asks one model).
     private var recorder: ServeMetrics.EndpointRecorder?
 
-    /// The context of NIO's HTTP/1 response encoder in this pipeline: answers written through it
-    /// go to the socket as they are (nil without one: they go on from this handler).
-    private var responseEncoder: ChannelHandlerContext?
-
     init(settings: Settings) { self.settings = settings }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        responseEncoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        responseEncoder = nil
-    }
 
     // MARK: - Inbound
 
@@ -276,26 +264,21 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         recorder!.recordRequest(seconds: Self.seconds(since: taken.started), errorStatus: errorStatus)
     }
 
-    /// Writes the whole answer, head and body, as one buffer straight to the socket side of NIO's
-    /// HTTP/1 response encoder (the router's answers still go through it): one allocation and one
-    /// `write` instead of a head, a body and an end part for the encoder to turn into bytes.
     private func write(_ status: HTTPResponseStatus, _ bytes: [UInt8], taken: Taken, context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count + 192)
-        buffer.writeString("HTTP/\(taken.httpVersion.major).\(taken.httpVersion.minor) \(status.code) \(status.reasonPhrase)\r\n")
-        buffer.writeStaticString("content-type: application/json\r\ncontent-length: ")
-        buffer.writeString(String(bytes.count))
-        buffer.writeStaticString("\r\ndate: ")
-        buffer.writeString(HTTPDate.now())
-        buffer.writeStaticString("\r\nserver: ")
-        buffer.writeString(settings.serverName)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(5)
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(bytes.count))
+        headers.add(name: "date", value: HTTPDate.now())
+        headers.add(name: "server", value: settings.serverName)
         if !taken.keepAlive {
-            buffer.writeStaticString("\r\nconnection: close")
+            headers.add(name: "connection", value: "close")
         } else if taken.httpVersion.major == 1 && taken.httpVersion.minor == 0 {
-            buffer.writeStaticString("\r\nconnection: keep-alive")
+            headers.add(name: "connection", value: "keep-alive")
         }
-        buffer.writeStaticString("\r\n\r\n")
-        buffer.writeBytes(bytes)
-        (responseEncoder ?? context).write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: taken.httpVersion, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
         if !taken.keepAlive {
             flushAndMirror(context: context)
