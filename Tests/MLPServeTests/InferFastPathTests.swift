@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -148,18 +149,31 @@ final class CountingInlineEndpoint: InlineModelEndpoint, @unchecked Sendable {
 
         /// The next answer on the wire (the fast path's or the router's), read from the bytes
         /// written; nil when no whole answer has been written.
-        func answer() throws -> WrittenResponse? {
+        func answer(toHEAD: Bool = false) throws -> WrittenResponse? {
             while let data = try channel.readOutbound(as: IOData.self) {
                 guard case .byteBuffer(let buffer) = data else { Issue.record("a file region was written"); return nil }
                 written.append(contentsOf: buffer.readableBytesView)
             }
-            return written.next()
+            return written.next(toHEAD: toHEAD)
         }
 
         /// Writes the router's answer to a request it was passed, as the router would.
         func routerAnswers(_ status: HTTPResponseStatus) throws {
             try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: ["content-length": "0"])))
             try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        }
+
+        /// Writes the router's answer with a body; the body write's outcome.
+        func routerAnswers(_ status: HTTPResponseStatus, body: String, headers: HTTPHeaders? = nil) throws -> Result<Void, any Error> {
+            let headers = headers ?? ["content-length": "\(body.utf8.count)"]
+            try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))), promise: written)
+            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+            var outcome: Result<Void, any Error>?
+            written.futureResult.whenComplete { outcome = $0 }
+            channel.embeddedEventLoop.run()
+            return try #require(outcome)
         }
 
         let written = WrittenBytes()
@@ -170,7 +184,8 @@ final class CountingInlineEndpoint: InlineModelEndpoint, @unchecked Sendable {
         private var bytes: [UInt8] = []
         func append(contentsOf more: some Sequence<UInt8>) { bytes.append(contentsOf: more) }
 
-        func next() -> WrittenResponse? {
+        /// The next response; one `toHEAD` has no body whatever its content-length says.
+        func next(toHEAD: Bool = false) -> WrittenResponse? {
             let separator: [UInt8] = Array("\r\n\r\n".utf8)
             guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else { return nil }
             let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
@@ -180,7 +195,7 @@ final class CountingInlineEndpoint: InlineModelEndpoint, @unchecked Sendable {
                 guard let colon = line.firstIndex(of: ":") else { continue }
                 headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             }
-            let length = Int(headers["content-length"] ?? "0") ?? 0
+            let length = toHEAD ? 0 : Int(headers["content-length"] ?? "0") ?? 0
             guard bytes.count >= end + 4 + length else { return nil }
             let body = String(decoding: bytes[(end + 4)..<(end + 4 + length)], as: UTF8.self)
             bytes.removeFirst(end + 4 + length)
@@ -278,6 +293,86 @@ final class CountingInlineEndpoint: InlineModelEndpoint, @unchecked Sendable {
         try harness.send(.POST, "/v2/models/iris/infer")
         #expect(try harness.answer()?.status == 200)
         #expect(harness.passed.heads.count == 2 && harness.endpoint.counts.inline == 1)
+    }
+
+    @Test func theRoutersAnswerToHEADCarriesNoBodyAndTheAnswersAroundItStayWhole() async throws {
+        let harness = try await Harness()
+        try harness.send(.POST, "/v2/models/iris/infer")
+        try harness.send(.HEAD, "/v2/health/live")
+        let bodyWrite = try harness.routerAnswers(.notFound, body: #"{"error": "no route"}"#)
+        #expect(throws: NIOHTTPResponseEncoderError.responseBodyNotAllowed) { try bodyWrite.get() }
+        // Without a length the encoder would frame it chunked and end it with an empty chunk.
+        try harness.send(.HEAD, "/v2")
+        _ = try harness.routerAnswers(.ok, body: "{}", headers: [:])
+        try harness.send(.GET, "/v2")
+        #expect((try? harness.routerAnswers(.ok, body: #"{"name": "mlp"}"#).get()) != nil)
+        try harness.send(.POST, "/v2/models/iris/infer")
+
+        let first = try #require(try harness.answer())
+        #expect(first.status == 200 && first.body.hasPrefix("{"))
+        let head = try #require(try harness.answer(toHEAD: true))
+        #expect(head.status == 404 && head.headers["content-length"] == "21")
+        let lengthless = try #require(try harness.answer(toHEAD: true))
+        #expect(lengthless.status == 200 && lengthless.headers["content-length"] == "0" && lengthless.headers["transfer-encoding"] == nil)
+        #expect(try harness.answer()?.body == #"{"name": "mlp"}"#)
+        let last = try #require(try harness.answer())
+        #expect(last.status == 200 && last.body == first.body)
+        #expect(try harness.answer() == nil && harness.endpoint.counts.inline == 2)
+    }
+
+    /// The server's own pipeline (decoder and encoder not paired), over one connection: HEAD
+    /// requests after answers the fast path wrote past the encoder are still answered without a
+    /// body, and the answers after them arrive whole.
+    @Test func headRequestsAfterFastPathAnswersGetNoBodyOnTheLiveServer() async throws {
+        let path = try await trainedTabularModel()
+        let metrics = ServeMetrics()
+        var models = ModelRepository()
+        let inline = try CountingInlineEndpoint(version: "1", path: path, metrics: metrics)
+        try models.add(inline)
+        let app = buildServeApplication(ServeSettings(port: 0), models: models, metrics: metrics)
+        let infer = "POST /v2/models/iris/infer HTTP/1.1\r\nhost: t\r\ncontent-length: \(Self.row.utf8.count)\r\n\r\n\(Self.row)"
+        let request = String(repeating: infer, count: 3) + "HEAD /v2/health/live HTTP/1.1\r\nhost: t\r\n\r\n"
+            + "HEAD /v2/nothing HTTP/1.1\r\nhost: t\r\n\r\n" + infer + "GET /v2/health/live HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"
+        let written = WrittenBytes()
+        try await app.test(.live) { client in
+            written.append(contentsOf: try Self.exchangeOverOneConnection(port: try #require(client.port), Array(request.utf8)))
+        }
+        var answers: [WrittenResponse] = []
+        for toHEAD in [false, false, false, true, true, false, false] { answers.append(try #require(written.next(toHEAD: toHEAD))) }
+        #expect(written.next() == nil)
+        // The router has no HEAD routes: its 404 says how long the error would be, and sends none of it.
+        #expect(answers.map(\.status) == [200, 200, 200, 404, 404, 200, 200])
+        for head in answers[3...4] { #expect(head.body.isEmpty && Int(head.headers["content-length"] ?? "") ?? 0 > 0) }
+        #expect(answers[5].body == answers[0].body && answers[6].body == #"{"live":true}"#)
+        // The last infer, pipelined behind the router's answers, is the router's when it is read
+        // before they are written (one read takes all these bytes, unless the kernel splits them).
+        #expect((3...4).contains(inline.counts.inline))
+    }
+
+    /// Sends `bytes` on one new connection to 127.0.0.1:`port` and reads until the server closes it.
+    static func exchangeOverOneConnection(port: Int, _ bytes: [UInt8]) throws -> [UInt8] {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(socket >= 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0, "connect: errno \(errno)")
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        try #require(bytes.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) } == bytes.count)
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            try #require(count >= 0, "recv: errno \(errno)")
+            if count == 0 { return received }
+            received.append(contentsOf: chunk[..<count])
+        }
     }
 
     @Test func aClientThatDoesNotKeepTheConnectionAliveIsAnsweredThenClosed() async throws {

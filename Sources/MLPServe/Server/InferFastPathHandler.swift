@@ -65,8 +65,12 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var state = State.idle
     private var body: ByteBuffer?
     private var bodyTooLarge = false
-    /// Requests passed to the router whose response has not ended yet.
-    private var routerAnswersOwed = 0
+    /// Requests passed to the router whose response has not ended yet, oldest first: true for
+    /// one whose answer carries no body (HEAD, CONNECT). The response encoder is not paired with
+    /// the request decoder (``InferenceHTTP1Channel``), so this handler drops such a body.
+    private var routerAnswersOwed = CircularBuffer<Bool>(initialCapacity: 2)
+    /// The router's answer being written is one to a HEAD or CONNECT request.
+    private var routerAnswerBodyless = false
     private var needsFlush = false
     private var mirrors: [() -> Void] = []
     private var held: [HTTPServerRequestPart] = []
@@ -75,7 +79,19 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// The metric series of the endpoint answered last (a connection mostly asks one model).
     private var recorder: ServeMetrics.EndpointRecorder?
 
+    /// The context of NIO's HTTP/1 response encoder in this pipeline: answers written through it
+    /// go to the socket as they are (nil without one: they go on from this handler).
+    private var responseEncoder: ChannelHandlerContext?
+
     init(settings: Settings) { self.settings = settings }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        responseEncoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        responseEncoder = nil
+    }
 
     // MARK: - Inbound
 
@@ -91,12 +107,12 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if routerAnswersOwed == 0, let taken = take(head) {
+            if routerAnswersOwed.isEmpty, let taken = take(head) {
                 state = .reading(taken)
                 body = nil
                 bodyTooLarge = false
             } else {
-                routerAnswersOwed += 1
+                routerAnswersOwed.append(head.method == .HEAD || head.method == .CONNECT)
                 state = .passing
                 context.fireChannelRead(wrapInboundOut(part))
             }
@@ -145,8 +161,29 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     // MARK: - Outbound
 
+    /// The router's answers on their way to the encoder: what the encoder would do when paired
+    /// with the decoder — no body in an answer to HEAD or CONNECT (a body part's write fails with
+    /// the encoder's own error, as it would there) — is done here.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { routerAnswersOwed = max(0, routerAnswersOwed - 1) }
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            routerAnswerBodyless = routerAnswersOwed.first ?? false
+            if routerAnswerBodyless && !head.headers.contains(name: "content-length") && !head.headers.contains(name: "transfer-encoding") {
+                // Without a length the encoder would frame the answer as chunked and end it with an
+                // empty chunk, bytes an answer to HEAD must not carry.
+                head.headers.add(name: "content-length", value: "0")
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+        case .body where routerAnswerBodyless:
+            promise?.fail(NIOHTTPResponseEncoderError.responseBodyNotAllowed)
+            return
+        case .body:
+            break
+        case .end:
+            routerAnswerBodyless = false
+            _ = routerAnswersOwed.popFirst()
+        }
         context.write(data, promise: promise)
     }
 
@@ -264,21 +301,26 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         recorder!.recordRequest(seconds: Self.seconds(since: taken.started), errorStatus: errorStatus)
     }
 
+    /// Writes the whole answer, head and body, as one buffer straight to the socket side of NIO's
+    /// HTTP/1 response encoder (the router's answers still go through it): one allocation and one
+    /// `write` instead of a head, a body and an end part for the encoder to turn into bytes.
     private func write(_ status: HTTPResponseStatus, _ bytes: [UInt8], taken: Taken, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(5)
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(bytes.count))
-        headers.add(name: "date", value: HTTPDate.now())
-        headers.add(name: "server", value: settings.serverName)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count + 192)
+        buffer.writeString("HTTP/\(taken.httpVersion.major).\(taken.httpVersion.minor) \(status.code) \(status.reasonPhrase)\r\n")
+        buffer.writeStaticString("content-type: application/json\r\ncontent-length: ")
+        buffer.writeString(String(bytes.count))
+        buffer.writeStaticString("\r\ndate: ")
+        buffer.writeString(HTTPDate.now())
+        buffer.writeStaticString("\r\nserver: ")
+        buffer.writeString(settings.serverName)
         if !taken.keepAlive {
-            headers.add(name: "connection", value: "close")
+            buffer.writeStaticString("\r\nconnection: close")
         } else if taken.httpVersion.major == 1 && taken.httpVersion.minor == 0 {
-            headers.add(name: "connection", value: "keep-alive")
+            buffer.writeStaticString("\r\nconnection: keep-alive")
         }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: taken.httpVersion, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
-        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeBytes(bytes)
+        (responseEncoder ?? context).write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
         needsFlush = true
         if !taken.keepAlive {
             flushAndMirror(context: context)

@@ -19,10 +19,15 @@ struct InferenceHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            // As HTTP1Channel: requests are pipelined by the async channel, errors handled by the router.
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init())
+            // As HTTP1Channel's `configureHTTPServerPipeline` (no pipelining assistance, errors
+            // handled by the router, no header validation), except that the request decoder is
+            // not paired with the response encoder: paired, the decoder queues every request's
+            // method in the encoder and the encoder takes one off per response head it encodes, but
+            // the fast path writes its answers past the encoder, so the queue would grow by one
+            // method per answer for as long as the connection lasts. The fast path keeps the
+            // pairing's one job, answering HEAD and CONNECT without a body, for the router's answers.
+            try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try pipeline.addHandler(InferFastPathHandler(settings: fastPath))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
