@@ -39,6 +39,9 @@ public struct BatchedModelEndpoint<Model: BatchableModel>: InlineModelEndpoint {
     public var answersInline: Bool { batcher.model.runsInline && batcher.options.maxDelay == .zero }
 
     /// Checks the request and runs its rows in a forward pass of their own, on this thread.
+    /// Specialised for tabular models: called through `any InlineModelEndpoint`, the generic
+    /// body would look up its types' metadata at run time on every request.
+    @_specialize(where Model == TabularServedModel)
     public func inferInline(_ request: InferenceRequest) throws -> InferenceResponse {
         let rows = try rows(of: request)
         let started = ContinuousClock.now
