@@ -187,8 +187,12 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
             let started = ContinuousClock.now
             let answer = await Self.result { try await candidate.infer(request) }
             let seconds = Self.seconds(since: started)
-            return await candidateAnswered(answer, version: version, seconds: seconds, state: state) {
-                stableAnswered(await Self.result { try await state.plan.stable.infer(request) }, state, routed: false)
+            switch candidateAnswered(answer, version: version, seconds: seconds, state: state) {
+            case .answered(let answer):
+                return answer
+            case .failed(let candidateError):
+                let fallback = stableAnswered(await Self.result { try await state.plan.stable.infer(request) }, state, routed: false)
+                return settleFallback(fallback, candidateError: candidateError, seconds: seconds, state: state)
             }
         }
     }
@@ -236,9 +240,13 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
             let started = ContinuousClock.now
             let answer = Result { try candidate.inferInline(request) }
             let seconds = Self.seconds(since: started)
-            return InlineRoute(answer: candidateAnswered(answer, version: version, seconds: seconds, state: state) {
-                stableAnswered(Result { try stable.inferInline(request) }, state, routed: false)
-            }, mirror: nil)
+            switch candidateAnswered(answer, version: version, seconds: seconds, state: state) {
+            case .answered(let answer):
+                return InlineRoute(answer: answer, mirror: nil)
+            case .failed(let candidateError):
+                let fallback = stableAnswered(Result { try stable.inferInline(request) }, state, routed: false)
+                return InlineRoute(answer: settleFallback(fallback, candidateError: candidateError, seconds: seconds, state: state), mirror: nil)
+            }
         }
     }
 
@@ -286,48 +294,25 @@ public final class DeploymentEndpoint: ModelEndpoint, @unchecked Sendable {
         }
     }
 
-    /// The candidate's answer, or when it failed stable's (`fallback`), so the caller does not see
-    /// the candidate's failure; the outcome goes into the rollback window. A request both refuse
-    /// as malformed is the caller's fault, not the candidate's.
-    private func candidateAnswered(_ result: Result<InferenceResponse, any Error>, version: String, seconds: Double, state: RouteState,
-                                   fallback: () async -> RoutedAnswer) async -> RoutedAnswer {
-        switch candidateOutcome(result, version: version) {
-        case .answered(let answer):
-            record(state, failed: false, seconds: seconds)
-            return answer
-        case .cancelled(let answer):
-            return answer
-        case .failed(let candidateError):
-            return settleFallback(await fallback(), candidateError: candidateError, seconds: seconds, state: state)
-        }
-    }
-
-    /// ``candidateAnswered(_:version:seconds:state:fallback:)`` for a fallback that does not suspend.
-    private func candidateAnswered(_ result: Result<InferenceResponse, any Error>, version: String, seconds: Double, state: RouteState,
-                                   fallback: () -> RoutedAnswer) -> RoutedAnswer {
-        switch candidateOutcome(result, version: version) {
-        case .answered(let answer):
-            record(state, failed: false, seconds: seconds)
-            return answer
-        case .cancelled(let answer):
-            return answer
-        case .failed(let candidateError):
-            return settleFallback(fallback(), candidateError: candidateError, seconds: seconds, state: state)
-        }
-    }
-
-    private enum CandidateOutcome {
+    /// What the caller of a canary's candidate gets.
+    private enum CandidateAnswer {
+        /// The candidate's answer (or the caller's cancellation), as the caller gets it.
         case answered(RoutedAnswer)
-        case cancelled(RoutedAnswer)
+        /// The candidate failed: stable answers instead, and ``settleFallback(_:candidateError:seconds:state:)``
+        /// counts the failure, so the caller does not see it. A request both refuse as malformed
+        /// is the caller's fault, not the candidate's.
         case failed(any Error)
     }
 
-    private func candidateOutcome(_ result: Result<InferenceResponse, any Error>, version: String) -> CandidateOutcome {
+    /// The candidate's answer, its success counted in the rollback window.
+    private func candidateAnswered(_ result: Result<InferenceResponse, any Error>, version: String, seconds: Double,
+                                   state: RouteState) -> CandidateAnswer {
         switch result {
         case .success(let answer):
+            record(state, failed: false, seconds: seconds)
             return .answered(RoutedAnswer(version: answer.modelVersion ?? version, result: .success(renamed(answer, version))))
         case .failure(let error) where error is CancellationError:
-            return .cancelled(RoutedAnswer(version: version, result: .failure(error)))
+            return .answered(RoutedAnswer(version: version, result: .failure(error)))
         case .failure(let error):
             return .failed(error)
         }
