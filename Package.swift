@@ -97,7 +97,7 @@ let package = Package(
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Forward-pass throughput of a MiniLM-shaped BERT (make bench-bert); not part of the tests.
-        .executableTarget(name: "bert-forward-bench", dependencies: ["MLPModels", "MLPTensor"], path: "Benchmarks/BertForward"),
+        .executableTarget(name: "bert-forward-bench", dependencies: ["CKernels", "MLPModels", "MLPTensor"], path: "Benchmarks/BertForward"),
 
         .testTarget(name: "MLPCoreTests", dependencies: ["MLPCore"]),
         .testTarget(name: "MLPDataTests", dependencies: ["MLPData"]),

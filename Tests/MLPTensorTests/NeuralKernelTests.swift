@@ -6,6 +6,20 @@ import XCTest
 final class NeuralKernelTests: XCTestCase {
     private func gelu(_ v: Float) -> Float { Float(0.5 * Double(v) * (1 + erf(Double(v) / 2.0.squareRoot()))) }
 
+    /// The measured FMA peak: a positive rate where AVX2 and FMA exist (bounded by what any core
+    /// could do: 32 FLOP per cycle at under 10 GHz), 0 elsewhere and for no rounds.
+    func testMeasuredFMAPeak() {
+        XCTAssertEqual(ck_fma_peak_flops(0), 0)
+        let flops = ck_fma_peak_flops(1_000_000)
+        let need = UInt32(CK_CPU_AVX2 | CK_CPU_FMA)
+        if ck_cpu_features() & need == need {
+            XCTAssertGreaterThan(flops, 1e9)
+            XCTAssertLessThan(flops, 32 * 10e9)
+        } else {
+            XCTAssertEqual(flops, 0)
+        }
+    }
+
     func testGELUAndFusedBias() throws {
         var rng = SeededGenerator(seed: 8)
         let (rows, n) = (5, 19)

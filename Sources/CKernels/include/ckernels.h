@@ -21,6 +21,12 @@ enum {
 /// The features this CPU has (cpuid), as CK_CPU_* bits; 0 on CPUs other than x86-64.
 uint32_t ck_cpu_features(void);
 
+/// The fp32 FLOP/s one thread reaches with nothing but independent 8-lane FMAs (12 chains, all in
+/// registers) for `iterations` rounds of 12: this core's measured peak, boost clock included, for
+/// judging kernels against (the clock /proc/cpuinfo reports may be the base clock). 0 without AVX2
+/// and FMA, or for `iterations` < 1.
+double ck_fma_peak_flops(int64_t iterations);
+
 // MARK: - Dispatch
 
 /// The code paths the kernels can take.
