@@ -43,12 +43,8 @@ final class RouteState: @unchecked Sendable {
             fallbacks = nil
         }
         self.judge = candidate == nil ? nil : judge ?? plan.rollback.map(CandidateJudge.init(policy:))
-        func inline(_ endpoint: any ModelEndpoint) -> (any InlineModelEndpoint)? {
-            guard let inline = endpoint as? any InlineModelEndpoint, inline.answersInline else { return nil }
-            return inline
-        }
-        stableInline = inline(plan.stable)
-        candidateInline = candidate.flatMap(inline)
+        stableInline = plan.stable.answeringInline
+        candidateInline = candidate?.answeringInline
         answersInline = stableInline != nil && (candidate == nil || candidateInline != nil)
     }
 }

@@ -10,3 +10,12 @@ public protocol InlineModelEndpoint: ModelEndpoint {
     /// - Throws: ``ServeError`` (a 4xx) when the request does not fit the model.
     func inferInline(_ request: InferenceRequest) throws -> InferenceResponse
 }
+
+extension ModelEndpoint {
+    /// This endpoint as one that answers inline now; nil when it is not an
+    /// ``InlineModelEndpoint`` or its ``InlineModelEndpoint/answersInline`` is false.
+    var answeringInline: (any InlineModelEndpoint)? {
+        guard let inline = self as? any InlineModelEndpoint, inline.answersInline else { return nil }
+        return inline
+    }
+}

@@ -25,7 +25,7 @@ public struct ModelRepository: Sendable {
         }
         versions[endpoint.name, default: [:]][endpoint.version] = endpoint
         order[endpoint.name, default: []].append(endpoint.version)
-        if let inline = Self.inline(endpoint) { inlineVersions[endpoint.name, default: [:]][endpoint.version] = inline }
+        if let inline = endpoint.answeringInline { inlineVersions[endpoint.name, default: [:]][endpoint.version] = inline }
         if makeDefault || defaults[endpoint.name] == nil { setDefault(endpoint, for: endpoint.name) }
     }
 
@@ -47,21 +47,17 @@ public struct ModelRepository: Sendable {
     /// deployment, which keeps answering them).
     public mutating func setDefault(_ endpoint: any ModelEndpoint, for name: String) {
         defaults[name] = endpoint
-        inlineDefaults[name] = Self.inline(endpoint)
+        inlineDefaults[name] = endpoint.answeringInline
     }
 
     /// The endpoint ``endpoint(_:version:)`` gives when it is a plain model version that answers
     /// inline; nil otherwise (a deployment, a batching model, nothing of that name).
     public func inlineEndpoint(_ name: String, version: String?) -> (any InlineModelEndpoint)? {
         guard let version else { return deployments[name] == nil ? inlineDefaults[name] : nil }
-        if let routed = deployments[name]?.endpoint(forVersion: version) { return Self.inline(routed) }
+        if let routed = deployments[name]?.endpoint(forVersion: version) { return routed.answeringInline }
         return inlineVersions[name]?[version]
     }
 
-    private static func inline(_ endpoint: any ModelEndpoint) -> (any InlineModelEndpoint)? {
-        guard let inline = endpoint as? any InlineModelEndpoint, inline.answersInline else { return nil }
-        return inline
-    }
 
     /// The model and deployment names, sorted.
     public var names: [String] { Set(versions.keys).union(deployments.keys).sorted() }

@@ -13,11 +13,9 @@ enum JSONAnswer {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// An infer call's answer, written by ``InferenceResponse/jsonBytes()`` (JSONEncoder only for
-    /// the numbers JSON cannot carry, so the error says which).
+    /// An infer call's answer (``inferenceBytes(_:)``).
     static func inference(_ answer: InferenceResponse) throws -> Response {
-        guard let bytes = answer.jsonBytes() else { return try encode(answer) }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try inferenceBytes(answer))))
     }
 
     /// The bytes of `{"error": message}`.
