@@ -22,15 +22,25 @@ public enum AnswerAgreement {
     /// ``difference(stable:candidate:)``; without `describe`, a departure is an empty string (no
     /// sentence is built, so a shadow that only counts agreement stays cheap).
     static func difference(stable: InferenceResponse, candidate: InferenceResponse, describe: Bool) -> String? {
-        let stableNames = stable.outputs.map(\.name).sorted(), candidateNames = candidate.outputs.map(\.name).sorted()
-        guard stableNames == candidateNames else {
-            return describe ? "the outputs differ: stable gives \(stableNames), the candidate \(candidateNames)" : ""
+        if !sameNames(stable.outputs, candidate.outputs) {
+            let stableNames = stable.outputs.map(\.name).sorted(), candidateNames = candidate.outputs.map(\.name).sorted()
+            guard stableNames == candidateNames else {
+                return describe ? "the outputs differ: stable gives \(stableNames), the candidate \(candidateNames)" : ""
+            }
         }
         for expected in stable.outputs {
             guard let got = candidate.outputs.first(where: { $0.name == expected.name }) else { continue }
             if let difference = difference(stable: expected, candidate: got, describe: describe) { return describe ? "output '\(expected.name)': \(difference)" : "" }
         }
         return nil
+    }
+
+    /// Whether both answers name the same outputs in the same order (what two versions of one
+    /// model give): then no sorted copies of the names are needed to see that the sets agree.
+    private static func sameNames(_ a: [InferenceResponse.OutputTensor], _ b: [InferenceResponse.OutputTensor]) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in a.indices where a[index].name != b[index].name { return false }
+        return true
     }
 
     /// Where one output tensor departs from stable's, or nil.

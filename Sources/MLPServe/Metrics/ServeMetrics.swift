@@ -26,6 +26,7 @@ public final class ServeMetrics: @unchecked Sendable {
     let factory: PrometheusMetricsFactory
     private let lock = NSLock()
     private var byEndpoint: [EndpointKey: EndpointMetrics] = [:]
+    private var endpointOrder: [EndpointMetrics] = []   // byEndpoint's values, oldest first (a stable exposition order)
     private var errors: [ErrorKey: CoreMetrics.Counter] = [:]
     private var counters: [SeriesKey: CoreMetrics.Counter] = [:]
     private var gauges: [SeriesKey: CoreMetrics.Gauge] = [:]
@@ -44,16 +45,16 @@ public final class ServeMetrics: @unchecked Sendable {
     /// A fresh registry.
     public init() {
         registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        let latencyBuckets: [Duration] = [
-            .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
-            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-            .milliseconds(2500), .seconds(5), .seconds(10),
-        ]
-        factory.durationHistogramBuckets = [Self.requestDuration: latencyBuckets, Self.forwardDuration: latencyBuckets]
-        factory.valueHistogramBuckets = [Self.batchSize: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]]
-        self.factory = factory
+        factory = PrometheusMetricsFactory(registry: registry)
     }
+
+    /// The latency histograms' bucket bounds, in nanoseconds: 250 µs to 10 s.
+    static let latencyBoundsNanoseconds: [Int64] = [
+        250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000, 100_000_000, 250_000_000,
+        500_000_000, 1_000_000_000, 2_500_000_000, 5_000_000_000, 10_000_000_000,
+    ]
+    /// The batch-size histogram's bucket bounds, in rows.
+    static let batchSizeBounds: [Int64] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 
     private struct EndpointKey: Hashable {
         let model: String
@@ -71,11 +72,13 @@ public final class ServeMetrics: @unchecked Sendable {
         let dimensions: [String]
     }
 
+    /// One model version's series. The histograms are ``ServeHistogram``s (recorded on every
+    /// request without a lock), rendered after the registry's metrics by ``exposition()``.
     fileprivate struct EndpointMetrics: @unchecked Sendable {
         let requests: CoreMetrics.Counter
-        let latency: CoreMetrics.Timer
-        let batchSize: CoreMetrics.Recorder
-        let forward: CoreMetrics.Timer
+        let latency: ServeHistogram
+        let batchSize: ServeHistogram
+        let forward: ServeHistogram
     }
 
     private func metrics(model: String, version: String) -> EndpointMetrics {
@@ -86,10 +89,11 @@ public final class ServeMetrics: @unchecked Sendable {
         let dimensions = [("model", model), ("version", version)]
         let made = EndpointMetrics(
             requests: CoreMetrics.Counter(label: Self.requests, dimensions: dimensions, factory: factory),
-            latency: CoreMetrics.Timer(label: Self.requestDuration, dimensions: dimensions, factory: factory),
-            batchSize: CoreMetrics.Recorder(label: Self.batchSize, dimensions: dimensions, aggregate: true, factory: factory),
-            forward: CoreMetrics.Timer(label: Self.forwardDuration, dimensions: dimensions, factory: factory))
+            latency: ServeHistogram(name: Self.requestDuration, labels: dimensions, bounds: Self.latencyBoundsNanoseconds, divisor: 1e9),
+            batchSize: ServeHistogram(name: Self.batchSize, labels: dimensions, bounds: Self.batchSizeBounds, divisor: 1),
+            forward: ServeHistogram(name: Self.forwardDuration, labels: dimensions, bounds: Self.latencyBoundsNanoseconds, divisor: 1e9))
         byEndpoint[key] = made
+        endpointOrder.append(made)
         return made
     }
 
@@ -108,14 +112,14 @@ public final class ServeMetrics: @unchecked Sendable {
         /// ``ServeMetrics/recordRequest(model:version:seconds:errorStatus:)`` for this endpoint.
         public func recordRequest(seconds: Double, errorStatus: Int?) {
             series.requests.increment()
-            series.latency.recordNanoseconds(Int64(seconds * 1e9))
+            series.latency.record(Int64(seconds * 1e9))
             if let errorStatus { metrics.recordError(model: model, version: version, status: errorStatus) }
         }
 
         /// ``ServeMetrics/recordBatch(model:version:rows:seconds:)`` for this endpoint.
         public func recordBatch(rows: Int, seconds: Double) {
-            series.batchSize.record(rows)
-            series.forward.recordNanoseconds(Int64(seconds * 1e9))
+            series.batchSize.record(Int64(rows))
+            series.forward.record(Int64(seconds * 1e9))
         }
     }
 
@@ -175,6 +179,15 @@ public final class ServeMetrics: @unchecked Sendable {
 
     /// The Prometheus text exposition of every metric.
     public func exposition() -> [UInt8] {
-        registry.emitToBuffer()
+        var buffer = registry.emitToBuffer()
+        lock.lock()
+        let endpoints = endpointOrder
+        lock.unlock()
+        guard !endpoints.isEmpty else { return buffer }
+        for (name, series) in [(Self.requestDuration, \EndpointMetrics.latency), (Self.batchSize, \.batchSize), (Self.forwardDuration, \.forward)] {
+            buffer.append(contentsOf: "# TYPE \(name) histogram\n".utf8)
+            for endpoint in endpoints { endpoint[keyPath: series].emit(into: &buffer) }
+        }
+        return buffer
     }
 }

@@ -23,6 +23,7 @@ public struct TabularServedModel: BatchableModel {
     public let featureCount: Int
     /// A classifier's labels, in the order of the probabilities (nil for a regressor).
     public let classes: [String]?
+    private let oneRow: OneRowOutputs
 
     /// Wraps a loaded model, learning its class labels from one prediction on a row of zeros.
     ///
@@ -35,6 +36,7 @@ public struct TabularServedModel: BatchableModel {
             throw ModelServingError("the \(model.format) model cannot predict a row of \(featureCount) features: \(error)")
         }
         if case .classification(let classes, _) = probe { self.classes = classes } else { self.classes = nil }
+        oneRow = OneRowOutputs(labelShape: [1], probabilityShape: [1, classes?.count ?? 1], labels: (classes ?? []).map { [$0] })
         inputs = [TensorMetadata(name: Self.inputName, datatype: .fp64, shape: [-1, featureCount])]
         if let classes {
             outputs = [TensorMetadata(name: "label", datatype: .bytes, shape: [-1]),
@@ -79,6 +81,7 @@ public struct TabularServedModel: BatchableModel {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw ServeError.badRequest("input '\(Self.inputName)': element \(bad) is not a finite number")
         }
+        if input.shape[0] == 1 { return [values] }   // the row as sent: no copy
         return (0..<input.shape[0]).map { row in Array(values[(row * featureCount)..<((row + 1) * featureCount)]) }
     }
 
@@ -88,9 +91,14 @@ public struct TabularServedModel: BatchableModel {
 
     /// The model's prediction for each row: class probabilities, or a one-element regression value.
     public func forward(_ rows: [[Double]]) throws -> [[Double]] {
-        var values: [Double] = []
-        values.reserveCapacity(rows.count * featureCount)
-        for row in rows { values.append(contentsOf: row) }
+        var values: [Double]
+        if rows.count == 1 {
+            values = rows[0]
+        } else {
+            values = []
+            values.reserveCapacity(rows.count * featureCount)
+            for row in rows { values.append(contentsOf: row) }
+        }
         switch try model.predict(FeatureMatrix(rows: rows.count, columns: featureCount, values: values)) {
         case .classification(_, let probabilities): return probabilities
         case .regression(let predictions): return predictions.map { [$0] }
@@ -103,9 +111,20 @@ public struct TabularServedModel: BatchableModel {
         guard let classes else {
             return [.init(name: "prediction", shape: [batch], datatype: .fp64, data: .numbers(results.map { $0[0] }))]
         }
-        let labels = results.map { row in classes[row.indices.max { row[$0] < row[$1] } ?? 0] }
-        return [.init(name: "label", shape: [batch], datatype: .bytes, data: .strings(labels)),
+        let mostProbable = { (row: [Double]) in row.indices.max { row[$0] < row[$1] } ?? 0 }
+        if batch == 1 {   // a single row's answer made of arrays built once (the common request: no allocation but the outputs)
+            return [.init(name: "label", shape: oneRow.labelShape, datatype: .bytes, data: .strings(oneRow.labels[mostProbable(results[0])])),
+                    .init(name: "probabilities", shape: oneRow.probabilityShape, datatype: .fp64, data: .numbers(results[0]))]
+        }
+        return [.init(name: "label", shape: [batch], datatype: .bytes, data: .strings(results.map { classes[mostProbable($0)] })),
                 .init(name: "probabilities", shape: [batch, classes.count], datatype: .fp64, data: .numbers(results.flatMap { $0 }))]
+    }
+
+    /// A one-row answer's shapes, and each class label as a one-element array.
+    private struct OneRowOutputs: Sendable {
+        let labelShape: [Int]
+        let probabilityShape: [Int]
+        let labels: [[String]]
     }
 
     /// The numeric datatypes a numeric column's input may have.

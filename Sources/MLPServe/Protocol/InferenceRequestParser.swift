@@ -145,6 +145,7 @@ struct InferenceRequestParser {
                     bools.append(flag)
                 default:
                     guard kind == 0 || kind == 1, let number = parser.number() else { return false }
+                    if kind == 0 { numbers.reserveCapacity(64) }   // one allocation for a typical feature row, not six
                     kind = 1
                     numbers.append(number)
                 }

@@ -12,6 +12,28 @@ public enum TensorDatatype: String, Codable, Sendable, CaseIterable {
     /// Byte strings; in JSON, UTF-8 text.
     case bytes = "BYTES"
 
+    /// The datatype named `rawValue`. Written out because the synthesized lookup showed in
+    /// profiles of the infer path (every request's tensors are checked against it); comparing
+    /// small strings to literals costs a few instructions each.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "FP64": self = .fp64
+        case "FP32": self = .fp32
+        case "BYTES": self = .bytes
+        case "FP16": self = .fp16
+        case "INT64": self = .int64
+        case "INT32": self = .int32
+        case "INT16": self = .int16
+        case "INT8": self = .int8
+        case "UINT64": self = .uint64
+        case "UINT32": self = .uint32
+        case "UINT16": self = .uint16
+        case "UINT8": self = .uint8
+        case "BOOL": self = .bool
+        default: return nil
+        }
+    }
+
     /// Whether JSON data of this type is numbers (as opposed to booleans or strings).
     public var isNumeric: Bool { self != .bool && self != .bytes }
 

@@ -339,11 +339,12 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             needsFlush = false
             context.flush()
         }
-        while !mirrors.isEmpty {
-            let pending = mirrors
-            mirrors = []
-            for mirror in pending { mirror() }
+        var next = 0
+        while next < mirrors.count {   // a mirror never adds one, but if it did it would run too
+            mirrors[next]()
+            next += 1
         }
+        mirrors.removeAll(keepingCapacity: true)   // reused: no array allocated per request
     }
 
     /// Answers through the deployment's async route (its plan changed to a version that cannot

@@ -90,17 +90,19 @@ public struct SoftmaxRegression: Codable, Sendable {
     public func probabilities(_ x: FeatureMatrix) -> [[Double]] {
         guard x.rows > 0 else { return [] }
         let z = standardizer.transform(x)
-        let scores = UnsafeMutablePointer<Double>.allocate(capacity: x.rows * classes)
-        defer { scores.deallocate() }
-        SoftmaxObjective.scores(z, weights: weights, bias: bias, classes: classes, into: scores)
-        return (0..<x.rows).map { row in
-            let logits = scores + row * classes
-            var maximum = -Double.infinity
-            for c in 0..<classes { maximum = max(maximum, logits[c]) }
-            var probabilities = (0..<classes).map { exp(logits[$0] - maximum) }
-            let sum = probabilities.reduce(0, +)
-            for c in 0..<classes { probabilities[c] /= sum }
-            return probabilities
+        // On the stack when small (a served request's row or few): no allocation for the scores.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: x.rows * classes) { buffer in
+            let scores = buffer.baseAddress!
+            SoftmaxObjective.scores(z, weights: weights, bias: bias, classes: classes, into: scores)
+            return (0..<x.rows).map { row in
+                let logits = scores + row * classes
+                var maximum = -Double.infinity
+                for c in 0..<classes { maximum = max(maximum, logits[c]) }
+                var probabilities = (0..<classes).map { exp(logits[$0] - maximum) }
+                let sum = probabilities.reduce(0, +)
+                for c in 0..<classes { probabilities[c] /= sum }
+                return probabilities
+            }
         }
     }
 
