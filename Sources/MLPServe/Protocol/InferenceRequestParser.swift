@@ -244,15 +244,19 @@ struct InferenceRequestParser {
     private mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
-        var plain = true
+        var plain = true, ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                // ASCII is valid UTF-8 as it stands; String(validating:as:) is generic and looked
+                // up type metadata at run time for every key and name (1.4 % of a request's CPU).
+                if plain && ascii { return String(decoding: raw, as: UTF8.self) }
                 if plain { return String(validating: raw, as: UTF8.self) }
                 return Self.unescape(raw)
             }
+            if byte >= 0x80 { ascii = false }
             if byte == UInt8(ascii: "\\") {
                 plain = false
                 index += 2
