@@ -58,7 +58,6 @@ public struct ModelRepository: Sendable {
         return inlineVersions[name]?[version]
     }
 
-
     /// The model and deployment names, sorted.
     public var names: [String] { Set(versions.keys).union(deployments.keys).sorted() }
 
