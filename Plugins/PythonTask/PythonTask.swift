@@ -15,7 +15,7 @@ public struct PythonTask: TaskExecutor {
             uses: "python", version: "1", summary: "runs a Python script",
             inputs: [
                 .init("script", [.string, .file], summary: "a .py file, relative to the project; its content joins the cache key"),
-                .init("code", [.string], summary: "inline Python code"),
+                .init("code", [.string], summary: "inline Python code; a ${{ }} reference in it reads an environment variable", language: .python),
                 .init("python", [.string], summary: "the interpreter (default $MLP_PYTHON or python3)"),
                 .init("args", [.json, .string], summary: "extra command-line arguments"),
                 .init("files", [.json, .string], summary: "more project files (helper modules, data read by path) whose content joins the cache key"),

@@ -14,7 +14,7 @@ public struct ShellTask: TaskExecutor {
         StepKindDescriptor(
             uses: "shell", version: "1", summary: "runs a shell command or script",
             inputs: [
-                .init("run", [.string], summary: "the command line, run with sh -c"),
+                .init("run", [.string], summary: "the command line, run with sh -c; a ${{ }} reference in it reaches the command as an environment variable", language: .shell),
                 .init("script", [.string, .file], summary: "a script file, relative to the project; its content joins the cache key"),
                 .init("shell", [.string], summary: "the interpreter (default /bin/sh)"),
                 .init("files", [.json, .string], summary: "more project files (helpers, data read by path) whose content joins the cache key"),

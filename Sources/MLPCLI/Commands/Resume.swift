@@ -9,7 +9,9 @@ extension MLPCommandLine {
             discussion: """
                 Steps that finished are kept and never run again; steps that were running when the driver died are
                 marked interrupted (their processes stopped) and run again, as are failed ones — so a failed run can be
-                resumed after fixing the failing script. Exit status as for `mlp run`.
+                resumed after fixing the failing script. A run always resumes with the pipeline definition recorded
+                when it started (its digest is shown), never an edited mlp.yaml: to run an edited pipeline, start a
+                new run with `mlp run`. Exit status as for `mlp run`.
                 """)
 
         @OptionGroup var project: ProjectOptions
@@ -27,6 +29,9 @@ extension MLPCommandLine {
         func run() async throws {
             let engine = try project.engine()
             let record = try engine.store.findRun(run)
+            if !background {
+                FileHandle.standardError.write(Data((engine.resumeNote(for: record) + "\n").utf8))
+            }
             if detach {
                 try Driving.startInBackground(engine: engine, runID: record.id)
                 print("resuming run \(record.id) in the background")

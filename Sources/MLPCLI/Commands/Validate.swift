@@ -26,11 +26,24 @@ extension MLPCommandLine {
             let registry = try makeRegistry()
             let path: String
             if let file { path = file } else { path = try project.locate().pipelineFile }
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("cannot read \(path)")
-            }
             let cwd = FileManager.default.currentDirectoryPath
             let shown = path.hasPrefix(cwd + "/") ? String(path.dropFirst(cwd.count + 1)) : path
+            let text: String
+            do {
+                text = try Project.readPipeline(at: path, shownAs: shown)
+            } catch let error as Project.PipelineFileError {
+                if output.json {
+                    let at = error.location ?? SourceLocation(file: shown, line: 1, column: 1)
+                    try Format.printJSON(JSONValue.object([
+                        "ok": .bool(false), "file": .string(shown),
+                        "errors": .array([.object(["file": .string(shown), "line": .number(Double(at.line)), "column": .number(Double(at.column)),
+                                                    "message": .string(error.reason), "expected": .null])]),
+                    ]))
+                } else {
+                    FileHandle.standardError.write(Data("\(error.location.map { "\($0)" } ?? error.path): error: \(error.reason)\n".utf8))
+                }
+                throw ExitCode(1)
+            }
             let supplied = try parseParams(params)
             var diagnostics: [Diagnostic] = []
             var spec: PipelineSpec?
@@ -51,21 +64,32 @@ extension MLPCommandLine {
                 }
             }
             diagnostics.sort { $0.location < $1.location }
+            let warnings = spec.map { PipelineChecker(registry: registry).migrationNotes($0) } ?? []
+            func view(_ diagnostic: Diagnostic) -> JSONValue {
+                .object(["file": .string(diagnostic.location.file), "line": .number(Double(diagnostic.location.line)),
+                         "column": .number(Double(diagnostic.location.column)), "message": .string(diagnostic.message),
+                         "expected": diagnostic.expected.map { .string($0) } ?? .null])
+            }
             if output.json {
-                let errors: [JSONValue] = diagnostics.map {
-                    .object(["file": .string($0.location.file), "line": .number(Double($0.location.line)), "column": .number(Double($0.location.column)),
-                             "message": .string($0.message), "expected": $0.expected.map { .string($0) } ?? .null])
-                }
-                var result: [String: JSONValue] = ["ok": .bool(diagnostics.isEmpty), "file": .string(shown), "errors": .array(errors)]
+                var result: [String: JSONValue] = ["ok": .bool(diagnostics.isEmpty), "file": .string(shown),
+                                                   "errors": .array(diagnostics.map(view)), "warnings": .array(warnings.map(view))]
                 if let spec, diagnostics.isEmpty {
                     result["pipeline"] = .string(spec.name)
                     result["steps"] = .array(spec.steps.map { .string($0.name) })
                 }
                 try Format.printJSON(JSONValue.object(result))
             } else if diagnostics.isEmpty, let spec {
+                if !warnings.isEmpty {
+                    let count = warnings.count
+                    let lines = warnings.map(\.description) + ["\(count) warning\(count == 1 ? "" : "s")"]
+                    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+                }
                 print("✓ \(shown): pipeline \(spec.name), \(spec.steps.count) steps, \(spec.params.count) params — everything type-checks")
             } else {
-                FileHandle.standardError.write(Data("\(PipelineError(diagnostics))\n".utf8))
+                let all = (diagnostics + warnings).sorted { $0.location < $1.location }
+                let count = diagnostics.count
+                let lines = all.map(\.description) + ["\(count) error\(count == 1 ? "" : "s")"]
+                FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             }
             if !diagnostics.isEmpty { throw ExitCode(1) }
         }

@@ -7,12 +7,17 @@ public struct StepKindDescriptor: Sendable {
         public var types: [PortType]
         public var required: Bool
         public var summary: String
+        /// Set when the input is program text (a shell command, Python code): a `${{ }}`
+        /// reference inside it reaches the program as an environment variable the text names,
+        /// never spliced into the text, so a value cannot inject code.
+        public var language: ScriptLanguage?
 
-        public init(_ name: String, _ types: [PortType], required: Bool = false, summary: String = "") {
+        public init(_ name: String, _ types: [PortType], required: Bool = false, summary: String = "", language: ScriptLanguage? = nil) {
             self.name = name
             self.types = types
             self.required = required
             self.summary = summary
+            self.language = language
         }
     }
 

@@ -12,16 +12,66 @@ public struct SpawnError: Error, CustomStringConvertible, Sendable {
     public var description: String { "could not start '\(command)': \(reason)" }
 }
 
+/// How a process ended, decoded from its wait status: an exit status and a signal are different
+/// things (`exit 255` is not "killed by signal 127").
+public enum ProcessTermination: Sendable, Hashable, CustomStringConvertible {
+    /// The process called `exit` with this status (0 to 255).
+    case exited(Int32)
+    /// The process was killed by this signal.
+    case signaled(Int32)
+    /// `waitpid` failed, so how it ended is unknown.
+    case unknown
+
+    /// Decodes a `waitpid` status.
+    public init(waitStatus status: Int32) {
+        let signal = status & 0x7f
+        if signal == 0 {
+            self = .exited((status >> 8) & 0xff)
+        } else if signal != 0x7f {
+            self = .signaled(signal)
+        } else {
+            self = .unknown // stopped, not ended: never reported by a plain waitpid
+        }
+    }
+
+    /// The status a shell would show in `$?`: the exit status, or 128 + N for signal N.
+    public var shellStatus: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        case .unknown: return 255
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exited with status \(code)"
+        case .signaled(let signal):
+            let name = ProcessTermination.signalNames[signal].map { " (\($0))" } ?? ""
+            return "killed by signal \(signal)\(name)"
+        case .unknown: return "ended in a way that could not be read (waitpid failed)"
+        }
+    }
+
+    static let signalNames: [Int32: String] = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGABRT: "SIGABRT",
+                                               SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM",
+                                               SIGTERM: "SIGTERM", SIGBUS: "SIGBUS", SIGXCPU: "SIGXCPU"]
+}
+
 /// A child process started in a process group of its own, with stdout and stderr sent to files.
 ///
 /// Running each step in its own group lets a timeout or a cancel stop the step and everything
-/// it started (`kill(-pgid)`), not only the shell at its top.
+/// it started (`kill(-pgid)`), not only the shell at its top. When the process at the top ends —
+/// however it ends — whatever it left running in its group is stopped too: a step's background
+/// jobs never outlive the step.
 public final class ChildProcess: @unchecked Sendable {
     /// The process id; also the id of its process group.
     public let pid: pid_t
     private let lock = NSLock()
-    private var exitStatus: Int32?
-    private var waiters: [CheckedContinuation<Int32, Never>] = []
+    private var ended: ProcessTermination?
+    private var waiters: [CheckedContinuation<ProcessTermination, Never>] = []
+    /// How long processes left in the group get between SIGTERM and SIGKILL once the top one ended.
+    static let leftoverGrace = 1.0
 
     private init(pid: pid_t) { self.pid = pid }
 
@@ -133,41 +183,57 @@ public final class ChildProcess: @unchecked Sendable {
         var status: Int32 = 0
         var result: pid_t
         repeat { result = waitpid(pid, &status, 0) } while result == -1 && errno == EINTR
-        let code: Int32
-        if result == -1 {
-            code = 255
-        } else if status & 0x7f == 0 {
-            code = (status >> 8) & 0xff
-        } else {
-            code = 128 + (status & 0x7f)
-        }
+        let termination = result == -1 ? ProcessTermination.unknown : ProcessTermination(waitStatus: status)
+        stopLeftovers()
         lock.lock()
-        exitStatus = code
+        ended = termination
         let pending = waiters
         waiters = []
         lock.unlock()
-        pending.forEach { $0.resume(returning: code) }
+        pending.forEach { $0.resume(returning: termination) }
+    }
+
+    /// Stops what the process left running in its group (`cmd &` in a script that then exited):
+    /// SIGTERM, then SIGKILL after ``leftoverGrace`` seconds for whatever is still there.
+    /// Runs on the reaper thread right after the top process was reaped, before anyone hears
+    /// that it ended, so a step counts as finished only once its whole group is gone.
+    private func stopLeftovers() {
+        guard kill(-pid, 0) == 0 else { return }
+        _ = kill(-pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(Self.leftoverGrace)
+        while kill(-pid, 0) == 0, Date() < deadline { usleep(10_000) }
+        _ = kill(-pid, SIGKILL)
+    }
+
+    /// How the process ended, once it has; else nil.
+    public var termination: ProcessTermination? {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended
     }
 
     /// The exit code once the process has ended (128 + N when killed by signal N), else nil.
-    public var exitCode: Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        return exitStatus
-    }
+    /// ``termination`` tells an exit status from a signal.
+    public var exitCode: Int32? { termination?.shellStatus }
 
-    /// Waits for the process to end and returns its exit code.
-    public func wait() async -> Int32 {
+    /// Waits for the process to end and returns how it ended.
+    public func waitForTermination() async -> ProcessTermination {
         await withCheckedContinuation { continuation in
             lock.lock()
-            if let code = exitStatus {
+            if let termination = ended {
                 lock.unlock()
-                continuation.resume(returning: code)
+                continuation.resume(returning: termination)
             } else {
                 waiters.append(continuation)
                 lock.unlock()
             }
         }
+    }
+
+    /// Waits for the process to end and returns its exit code as a shell shows it (128 + N when
+    /// killed by signal N); ``waitForTermination()`` tells the two apart.
+    public func wait() async -> Int32 {
+        await waitForTermination().shellStatus
     }
 
     /// Sends `signal` to the whole process group.

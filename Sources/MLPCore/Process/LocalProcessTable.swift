@@ -39,17 +39,18 @@ public final class LocalProcessTable: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func status(_ code: Int32, _ handle: TaskHandle) -> TaskStatus {
+    /// The status of a process that ended; the message comes from how it ended, so an exit
+    /// status above 128 is not mistaken for a signal.
+    private func status(_ termination: ProcessTermination, _ handle: TaskHandle) -> TaskStatus {
         let links = [handle.details["stdout"], handle.details["stderr"]].compactMap { $0 }
-        if code == 0 { return TaskStatus(phase: .succeeded, exitCode: 0, logLinks: links) }
-        let message = code > 128 ? "killed by signal \(code - 128)" : "exited with status \(code)"
-        return TaskStatus(phase: .failed, message: message, exitCode: code, logLinks: links)
+        if termination == .exited(0) { return TaskStatus(phase: .succeeded, exitCode: 0, logLinks: links) }
+        return TaskStatus(phase: .failed, message: termination.description, exitCode: termination.shellStatus, logLinks: links)
     }
 
     public func status(of handle: TaskHandle) -> TaskStatus {
         if let child = child(handle) {
-            guard let code = child.exitCode else { return TaskStatus(phase: .running) }
-            return status(code, handle)
+            guard let termination = child.termination else { return TaskStatus(phase: .running) }
+            return status(termination, handle)
         }
         // Not ours: a process of an earlier driver. Its exit code cannot be known.
         if let pid = pid_t(handle.id), kill(pid, 0) == 0 { return TaskStatus(phase: .running, message: "started by another process") }
@@ -58,9 +59,9 @@ public final class LocalProcessTable: @unchecked Sendable {
 
     public func wait(for handle: TaskHandle) async -> TaskStatus {
         guard let child = child(handle) else { return status(of: handle) }
-        let code = await child.wait()
+        let termination = await child.waitForTermination()
         forget(handle)
-        return status(code, handle)
+        return status(termination, handle)
     }
 
     public func cancel(_ handle: TaskHandle) async {

@@ -42,6 +42,82 @@ public struct ApprovalRule: Sendable, CustomStringConvertible {
         try truth(root, shown)
     }
 
+    /// Whether a rule held, and when it did not, the clauses that failed with the values they saw.
+    public struct Verdict: Sendable, Equatable, CustomStringConvertible {
+        public let holds: Bool
+        /// Each failed clause as written, with the values of its metrics: `auc >= 0.9 (auc = 0.85)`.
+        /// Empty when the rule held.
+        public let failedClauses: [String]
+
+        public var description: String {
+            holds ? "held" : "did not hold: " + failedClauses.joined(separator: "; ")
+        }
+    }
+
+    /// Evaluates the rule and, when it fails, says which clauses failed and why: every failing
+    /// clause of an `and`, every alternative of an `or` that failed as a whole.
+    public func check(_ shown: JSONValue) throws -> Verdict {
+        let failed = try failures(root, shown)
+        return Verdict(holds: failed.isEmpty, failedClauses: failed)
+    }
+
+    /// The clauses of `node` that made it false (empty when it is true).
+    private func failures(_ node: Node, _ shown: JSONValue) throws -> [String] {
+        switch node {
+        case .and(let a, let b):
+            return try failures(a, shown) + failures(b, shown)
+        case .or(let a, let b):
+            let left = try failures(a, shown)
+            if left.isEmpty { return [] }
+            let right = try failures(b, shown)
+            return right.isEmpty ? [] : left + right
+        default:
+            guard try !truth(node, shown) else { return [] }
+            let values = try names(in: node).map { "\($0) = \(Self.format(try number(.name($0), shown)))" }
+            return [Self.render(node) + (values.isEmpty ? "" : " (\(values.joined(separator: ", ")))")]
+        }
+    }
+
+    /// The metric names a clause reads, in order, each once.
+    private func names(in node: Node) -> [String] {
+        var seen: [String] = []
+        func visit(_ node: Node) {
+            switch node {
+            case .number: break
+            case .name(let name): if name != "true", name != "false", !seen.contains(name) { seen.append(name) }
+            case .not(let inner): visit(inner)
+            case .and(let a, let b), .or(let a, let b), .compare(let a, _, let b):
+                visit(a)
+                visit(b)
+            }
+        }
+        visit(node)
+        return seen
+    }
+
+    /// A clause written back as text.
+    private static func render(_ node: Node) -> String {
+        switch node {
+        case .number(let value): return format(value)
+        case .name(let name): return name
+        case .not(let inner): return "not " + group(inner)
+        case .and(let a, let b): return "\(group(a)) and \(group(b))"
+        case .or(let a, let b): return "\(group(a)) or \(group(b))"
+        case .compare(let a, let op, let b): return "\(render(a)) \(op) \(render(b))"
+        }
+    }
+
+    private static func group(_ node: Node) -> String {
+        switch node {
+        case .and, .or: return "(\(render(node)))"
+        default: return render(node)
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
     private func truth(_ node: Node, _ shown: JSONValue) throws -> Bool {
         switch node {
         case .not(let inner): return try !truth(inner, shown)

@@ -21,19 +21,27 @@ public struct SourceLocation: Hashable, Sendable, Comparable, CustomStringConver
 
 /// One problem found in a pipeline, located and explained.
 public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    /// An error stops the pipeline from running; a warning says how to migrate or what changed.
+    public enum Severity: String, Sendable, Hashable {
+        case error
+        case warning
+    }
+
     public var location: SourceLocation
     public var message: String
     /// What would have been accepted, when that is known.
     public var expected: String?
+    public var severity: Severity
 
-    public init(_ location: SourceLocation, _ message: String, expected: String? = nil) {
+    public init(_ location: SourceLocation, _ message: String, expected: String? = nil, severity: Severity = .error) {
         self.location = location
         self.message = message
         self.expected = expected
+        self.severity = severity
     }
 
     public var description: String {
-        "\(location): error: \(message)" + (expected.map { " (expected \($0))" } ?? "")
+        "\(location): \(severity.rawValue): \(message)" + (expected.map { " (\(severity == .error ? "expected " : "")\($0))" } ?? "")
     }
 }
 

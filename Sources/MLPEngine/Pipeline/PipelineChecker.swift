@@ -90,6 +90,7 @@ public struct PipelineChecker {
                 diagnostics.append(Diagnostic(step.location, "step '\(step.name)' needs one of the inputs \(descriptor.requiresOneOf.joined(separator: ", "))",
                                               expected: "with: {\(descriptor.requiresOneOf[0]): …}"))
             }
+            diagnostics += checkScripts(step, descriptor: descriptor)
             if BuiltinKind(uses: step.uses) == .approval {
                 diagnostics += checkApproval(step)
             }
@@ -141,6 +142,76 @@ public struct PipelineChecker {
             }
         }
         return diagnostics
+    }
+
+    /// The program-text inputs of a step (a shell `run:`, Python `code:`) with references in them.
+    func scripts(of step: StepSpec, descriptor: StepKindDescriptor) -> [(key: String, template: ScriptTemplate)] {
+        step.with.compactMap { entry in
+            guard let language = descriptor.input(named: entry.key)?.language, let template = ScriptTemplate(entry.value, language: language) else { return nil }
+            return (entry.key, template)
+        }
+    }
+
+    /// References in program text where their variable cannot expand (single quotes, a quoted
+    /// here-document, a Python string, after a backslash): values are never spliced into code,
+    /// so such a reference would silently stop working; each is an error that says what to write.
+    func checkScripts(_ step: StepSpec, descriptor: StepKindDescriptor) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for (key, template) in scripts(of: step, descriptor: descriptor) {
+            for slot in template.literalSlots {
+                let input = Self.inputName(for: slot.reference)
+                let variable = "MLP_INPUT_" + StepRunner.environmentName(input)
+                switch template.language {
+                case .shell:
+                    diagnostics.append(Diagnostic(
+                        slot.reference.location,
+                        "'${{ \(slot.reference.text) }}' in '\(key)' is inside single quotes (or a quoted here-document, or after a backslash), "
+                            + "where it cannot expand: values reach a shell command as environment variables, never as command text",
+                        expected: "the value as an input, `\(input): \"${{ \(slot.reference.text) }}\"` under with:, and \"$\(variable)\" outside single quotes in the command"))
+                case .python:
+                    diagnostics.append(Diagnostic(
+                        slot.reference.location,
+                        "'${{ \(slot.reference.text) }}' in '\(key)' is inside a Python string: values reach Python code as environment variables, never as code text",
+                        expected: "the value as an input, `\(input): \"${{ \(slot.reference.text) }}\"` under with:, read as os.environ['\(variable)']"))
+                }
+            }
+        }
+        return diagnostics
+    }
+
+    /// Warnings for `mlp validate`: how each reference inside program text now reaches the
+    /// program (an environment variable, one word), and how to write it explicitly.
+    public func migrationNotes(_ spec: PipelineSpec) -> [Diagnostic] {
+        var notes: [Diagnostic] = []
+        for step in spec.steps {
+            guard let descriptor = descriptor(uses: step.uses) else { continue }
+            for (key, template) in scripts(of: step, descriptor: descriptor) {
+                for slot in template.slots where slot.context != .literal {
+                    let input = Self.inputName(for: slot.reference)
+                    let variable = "MLP_INPUT_" + StepRunner.environmentName(input)
+                    let spelled = template.spelling(of: slot, type: typeOf(.reference(slot.reference), in: step, spec: spec))
+                    let how = template.language == .shell
+                        ? "to make it explicit, pass it as an input, `\(input): \"${{ \(slot.reference.text) }}\"` under with:, and write \"$\(variable)\" in the command"
+                        : "to make it explicit, pass it as an input, `\(input): \"${{ \(slot.reference.text) }}\"` under with:, and read os.environ['\(variable)']"
+                    notes.append(Diagnostic(
+                        slot.reference.location,
+                        "'${{ \(slot.reference.text) }}' in '\(key)' is no longer spliced into the \(template.language == .shell ? "command" : "code"); "
+                            + "it runs as \(spelled), the value passed in $\(slot.variable) (as data, never as code)",
+                        expected: how, severity: .warning))
+                }
+            }
+        }
+        return notes.sorted { $0.location < $1.location }
+    }
+
+    /// The input name to suggest for a reference: its last part (`params.lr` → `lr`).
+    static func inputName(for reference: Reference) -> String {
+        switch reference.target {
+        case .param(let name): return name
+        case .stepOutput(_, let output): return output
+        case .item(let field): return field ?? "item"
+        case .index: return "index"
+        }
     }
 
     func checkApproval(_ step: StepSpec) -> [Diagnostic] {

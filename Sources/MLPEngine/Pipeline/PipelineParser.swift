@@ -13,6 +13,14 @@ public struct PipelineParser {
     static let paramKeys = ["type", "default", "description"]
     static let retryKeys = ["max", "backoff", "factor", "max_backoff"]
 
+    /// The largest mlp.yaml read, in bytes.
+    public static let maxDocumentBytes = 4 << 20
+    /// The most YAML nodes a document may expand to, counting each alias as a copy of what it
+    /// names: nine levels of nine aliases would otherwise be 387 million nodes to walk.
+    public static let maxExpandedNodes = 1_000_000
+    /// The longest step, param or output name, in characters.
+    public static let maxNameLength = 100
+
     /// Parses `text`; `file` names it in diagnostics. Throws ``PipelineError`` with every problem found.
     public static func parse(_ text: String, file: String) throws -> PipelineSpec {
         var parser = PipelineParser(file: file)
@@ -45,6 +53,12 @@ public struct PipelineParser {
     }
 
     mutating func parseDocument(_ text: String) -> PipelineSpec? {
+        guard text.utf8.count <= Self.maxDocumentBytes else {
+            diagnostics.append(Diagnostic(SourceLocation(file: file, line: 1, column: 1),
+                                          "the pipeline is \(text.utf8.count) bytes, more than the \(Self.maxDocumentBytes >> 20) MiB mlp reads",
+                                          expected: "a smaller mlp.yaml"))
+            return nil
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -53,6 +67,11 @@ public struct PipelineParser {
             return nil
         } catch {
             diagnostics.append(Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)"))
+            return nil
+        }
+        if let root, let overflow = Self.firstNodePastExpansionLimit(root) {
+            error(overflow, "the document expands to more than \(Self.maxExpandedNodes) YAML nodes (each alias counts as a copy of what it names)",
+                  expected: "fewer nested aliases")
             return nil
         }
         guard let root, let top = root.mapping else {
@@ -72,10 +91,11 @@ public struct PipelineParser {
             if let mapping = stepsNode.mapping {
                 if mapping.isEmpty { error(stepsNode, "the pipeline has no steps") }
                 for (keyNode, valueNode) in mapping {
-                    guard let stepName = keyNode.scalar?.string else { continue }
-                    if !Self.isIdentifier(stepName) {
-                        error(keyNode, "step name '\(stepName)' is not valid", expected: "letters, digits, '_' and '-', starting with a letter")
+                    guard let stepName = keyNode.scalar?.string else {
+                        error(keyNode, "a step's name must be a plain string, not a \(Self.kind(of: keyNode))", expected: "a name such as train")
+                        continue
                     }
+                    checkName(keyNode, stepName, what: "step")
                     if let step = parseStep(stepName, keyNode: keyNode, node: valueNode) { steps.append(step) }
                 }
             } else {
@@ -98,6 +118,50 @@ public struct PipelineParser {
                               "a key appears twice in one mapping: \(duplicates.sorted().joined(separator: ", "))")
         default:
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
+        }
+    }
+
+    /// Walks `root` as if every alias were expanded, stopping at the first node past
+    /// ``maxExpandedNodes``; returns that node, or nil when the whole document fits.
+    static func firstNodePastExpansionLimit(_ root: Node) -> Node? {
+        var budget = maxExpandedNodes
+        var stack: [Node] = [root]
+        while let node = stack.popLast() {
+            budget -= 1
+            if budget < 0 { return node }
+            switch node {
+            case .scalar, .alias: break
+            case .sequence(let sequence): stack.append(contentsOf: sequence)
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    stack.append(key)
+                    stack.append(value)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// "mapping", "list", … for messages.
+    static func kind(of node: Node) -> String {
+        switch node {
+        case .scalar: return "string"
+        case .sequence: return "list"
+        case .mapping: return "mapping"
+        case .alias: return "alias"
+        }
+    }
+
+    /// Reports a step, param or output name that is not a name: names become folders, files and
+    /// parts of references, so they are letters, digits, '_' and '-' only (no '/', '.', spaces or
+    /// control characters), start with a letter and are at most ``maxNameLength`` long.
+    mutating func checkName(_ node: Node, _ name: String, what: String) {
+        let rule = "a name of letters, digits, '_' and '-', starting with a letter, at most \(Self.maxNameLength) characters"
+        if name.isEmpty {
+            error(node, "\(what) name is empty", expected: rule)
+        } else if !Self.isIdentifier(name) || name.unicodeScalars.count > Self.maxNameLength {
+            let shown = name.unicodeScalars.count > 40 ? String(name.unicodeScalars.prefix(40)) + "…" : name
+            error(node, "\(what) name '\(shown.debugDescription.dropFirst().dropLast())' is not valid", expected: rule)
         }
     }
 
@@ -127,8 +191,11 @@ public struct PipelineParser {
         }
         var params: [ParamSpec] = []
         for (keyNode, valueNode) in mapping {
-            guard let name = keyNode.scalar?.string else { continue }
-            if !Self.isIdentifier(name) { error(keyNode, "param name '\(name)' is not valid", expected: "letters, digits, '_' and '-'") }
+            guard let name = keyNode.scalar?.string else {
+                error(keyNode, "a param's name must be a plain string, not a \(Self.kind(of: keyNode))")
+                continue
+            }
+            checkName(keyNode, name, what: "param")
             if let fields = valueNode.mapping {
                 checkKeys(fields, allowed: Self.paramKeys, what: "param key")
                 var type: PortType = .string
@@ -220,7 +287,10 @@ public struct PipelineParser {
         if let withNode = fields["with"] {
             if let mapping = withNode.mapping {
                 for (key, value) in mapping {
-                    guard let keyText = key.scalar?.string else { continue }
+                    guard let keyText = key.scalar?.string else {
+                        error(key, "an input's name must be a plain string, not a \(Self.kind(of: key))")
+                        continue
+                    }
                     with.append((keyText, parseValue(value), location(key), contentLocation(value)))
                 }
             } else {
@@ -231,7 +301,11 @@ public struct PipelineParser {
         if let outputsNode = fields["outputs"] {
             if let mapping = outputsNode.mapping {
                 for (key, value) in mapping {
-                    guard let outputName = key.scalar?.string else { continue }
+                    guard let outputName = key.scalar?.string else {
+                        error(key, "an output's name must be a plain string, not a \(Self.kind(of: key))")
+                        continue
+                    }
+                    checkName(key, outputName, what: "output")
                     let typeNode = value.mapping?["type"] ?? value
                     if let raw = typeNode.scalar?.string, let type = PortType(rawValue: raw) {
                         outputs.append(OutputSpec(name: outputName, type: type, location: location(key)))
@@ -265,8 +339,10 @@ public struct PipelineParser {
         if let retriesNode = fields["retries"] { retry = parseRetries(retriesNode) }
         var timeout: TimeSpan?
         if let timeoutNode = fields["timeout"] {
-            if let text = timeoutNode.scalar?.string, let span = TimeSpan(parsing: text), span.seconds > 0 { timeout = span } else {
-                error(timeoutNode, "timeout '\(timeoutNode.scalar?.string ?? "?")' is not a duration", expected: "a duration such as 30s, 10m or 1h30m")
+            timeout = parseDuration(timeoutNode, what: "timeout")
+            if let span = timeout, span.seconds <= 0 {
+                error(timeoutNode, "timeout must be longer than 0", expected: "a duration such as 30s, 10m or 1h30m")
+                timeout = nil
             }
         }
         var cache = true
@@ -279,7 +355,14 @@ public struct PipelineParser {
         if let envNode = fields["env"] {
             if let mapping = envNode.mapping {
                 for (key, value) in mapping {
-                    guard let keyText = key.scalar?.string else { continue }
+                    guard let keyText = key.scalar?.string else {
+                        error(key, "an environment variable's name must be a plain string, not a \(Self.kind(of: key))")
+                        continue
+                    }
+                    if !Self.isEnvironmentName(keyText) {
+                        error(key, "environment variable name '\(keyText.debugDescription.dropFirst().dropLast())' is not valid",
+                              expected: "letters, digits and '_', not starting with a digit")
+                    }
                     if value.scalar == nil { error(value, "env value of '\(keyText)' must be a string") }
                     env.append((keyText, parseValue(value)))
                 }
@@ -293,10 +376,27 @@ public struct PipelineParser {
     }
 
     mutating func parseForeach(_ node: Node) -> ForeachSpec? {
-        if let sequence = node.sequence { return .list(sequence.map { parseValue($0) }) }
+        let most = ForeachSpec.maxItems
+        if let sequence = node.sequence {
+            if sequence.count > most { error(node, "foreach lists \(sequence.count) items, more than the \(most) a fan-out may have") }
+            return .list(sequence.map { parseValue($0) })
+        }
         if let mapping = node.mapping {
             checkKeys(mapping, allowed: ["range"], what: "foreach key")
-            if let count = mapping["range"] { return .range(parseValue(count)) }
+            if let count = mapping["range"] {
+                let value = parseValue(count)
+                if case .literal(let json, _) = value {
+                    if let number = json.doubleValue, number == number.rounded(), number >= 0 {
+                        if number > Double(most) {
+                            error(count, "foreach range \(count.scalar?.string ?? "") is more than the \(most) items a fan-out may have",
+                                  expected: "a whole number from 0 to \(most)")
+                        }
+                    } else {
+                        error(count, "foreach range must be a whole number ≥ 0", expected: "a whole number from 0 to \(most)")
+                    }
+                }
+                return .range(value)
+            }
             error(node, "foreach needs a list, a reference or {range: N}")
             return nil
         }
@@ -308,7 +408,9 @@ public struct PipelineParser {
     mutating func parseRetries(_ node: Node) -> RetryPolicy {
         var policy = RetryPolicy.none
         if let text = node.scalar?.string {
-            if let count = Int(text), count >= 0 { policy.retries = count } else { error(node, "retries must be a whole number ≥ 0 or {max, backoff, factor}") }
+            if let count = Int(text), count >= 0, count <= RetryPolicy.maxRetries { policy.retries = count } else {
+                error(node, "retries must be a whole number from 0 to \(RetryPolicy.maxRetries), or {max, backoff, factor}")
+            }
             return policy
         }
         guard let fields = node.mapping else {
@@ -317,18 +419,40 @@ public struct PipelineParser {
         }
         checkKeys(fields, allowed: Self.retryKeys, what: "retries key")
         if let maxNode = fields["max"] {
-            if let count = maxNode.scalar.flatMap({ Int($0.string) }), count >= 0 { policy.retries = count } else { error(maxNode, "max must be a whole number ≥ 0") }
+            if let count = maxNode.scalar.flatMap({ Int($0.string) }), count >= 0, count <= RetryPolicy.maxRetries { policy.retries = count } else {
+                error(maxNode, "max must be a whole number from 0 to \(RetryPolicy.maxRetries)")
+            }
         }
-        if let backoffNode = fields["backoff"] {
-            if let span = backoffNode.scalar.flatMap({ TimeSpan(parsing: $0.string) }) { policy.backoff = span } else { error(backoffNode, "backoff must be a duration", expected: "such as 500ms or 2s") }
-        }
+        if let backoffNode = fields["backoff"], let span = parseDuration(backoffNode, what: "backoff") { policy.backoff = span }
         if let factorNode = fields["factor"] {
-            if let factor = factorNode.scalar.flatMap({ Double($0.string) }), factor >= 1 { policy.factor = factor } else { error(factorNode, "factor must be a number ≥ 1") }
+            if let factor = factorNode.scalar.flatMap({ Double($0.string) }), factor >= 1, factor <= RetryPolicy.maxFactor { policy.factor = factor } else {
+                error(factorNode, "factor must be a number from 1 to \(Int(RetryPolicy.maxFactor))")
+            }
         }
-        if let maxNode = fields["max_backoff"] {
-            if let span = maxNode.scalar.flatMap({ TimeSpan(parsing: $0.string) }) { policy.maxBackoff = span } else { error(maxNode, "max_backoff must be a duration") }
-        }
+        if let maxNode = fields["max_backoff"], let span = parseDuration(maxNode, what: "max_backoff") { policy.maxBackoff = span }
         return policy
+    }
+
+    /// A duration written at `node`, or nil after reporting why it is not one (or is too long).
+    mutating func parseDuration(_ node: Node, what: String) -> TimeSpan? {
+        guard let text = node.scalar?.string else {
+            error(node, "\(what) must be a duration, not a \(Self.kind(of: node))", expected: "a duration such as 500ms, 30s or 1h30m")
+            return nil
+        }
+        do {
+            return try TimeSpan(validating: text)
+        } catch let problem as TimeSpan.ParseError {
+            error(node, "\(what): \(problem)", expected: problem.tooLong ? "at most 36500d" : "a duration such as 500ms, 30s or 1h30m")
+        } catch {
+            self.error(node, "\(what): \(error)")
+        }
+        return nil
+    }
+
+    /// Whether `text` is a portable environment variable name (POSIX: letters, digits, '_').
+    static func isEnvironmentName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.isASCII, first == "_" || CharacterSet.letters.contains(first) else { return false }
+        return text.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || CharacterSet.alphanumerics.contains($0)) }
     }
 
     mutating func parseValue(_ node: Node) -> ValueExpr {

@@ -72,6 +72,10 @@ public enum ForeachSpec: Hashable, Sendable {
     case reference(Reference)
     /// The integers 0..<N.
     case range(ValueExpr)
+
+    /// The most items one fan-out may have: each item is a stored step record, so a bigger
+    /// fan-out is refused (at `validate` when the count is written in the file, else when it runs).
+    public static let maxItems = 100_000
 }
 
 /// How a failed step is retried.
@@ -85,10 +89,22 @@ public struct RetryPolicy: Hashable, Sendable {
 
     public static let none = RetryPolicy(retries: 0, backoff: TimeSpan(seconds: 1), factor: 2, maxBackoff: TimeSpan(seconds: 60))
 
-    /// The wait before attempt number `attempt` (2 for the first retry).
+    /// The most retries a step may ask for.
+    public static let maxRetries = 100
+    /// The largest growth factor between two retries.
+    public static let maxFactor = 100.0
+
+    /// The wait before attempt number `attempt` (2 for the first retry), in seconds: finite, not
+    /// negative and at most ``maxBackoff`` whatever the attempt number (a zero backoff with a
+    /// huge exponent is 0, not NaN; an overflowing growth stops at ``maxBackoff``).
     public func delay(beforeAttempt attempt: Int) -> Double {
+        let base = backoff.seconds.isFinite ? max(0, backoff.seconds) : 0
+        let cap = maxBackoff.seconds.isFinite ? max(0, maxBackoff.seconds) : TimeSpan.maximum.seconds
+        guard base > 0 else { return 0 }
         let exponent = Double(max(0, attempt - 2))
-        return min(backoff.seconds * pow(factor, exponent), maxBackoff.seconds)
+        let growth = factor.isFinite && factor >= 1 ? pow(factor, exponent) : 1
+        let delay = base * growth
+        return delay.isFinite ? min(delay, cap) : cap
     }
 }
 

@@ -52,6 +52,63 @@ public struct Project: Sendable {
         try ArtifactStore(root: artifactsDirectory)
     }
 
+    /// A pipeline file that cannot be read as text: missing, too big, or not UTF-8.
+    public struct PipelineFileError: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        /// Where the problem is, when it is in the file's bytes.
+        public let location: SourceLocation?
+        public let reason: String
+        public var description: String { "\(location.map { "\($0)" } ?? path): \(reason)" }
+    }
+
+    /// Reads a pipeline file as UTF-8 text; an unreadable or oversized file, or the first byte
+    /// that is not UTF-8 (with its byte offset, line and column), is a ``PipelineFileError``.
+    public static func readPipeline(at path: String, shownAs shown: String? = nil) throws -> String {
+        let name = shown ?? path
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let size = attributes[.size] as? NSNumber, size.intValue > PipelineParser.maxDocumentBytes {
+                throw PipelineFileError(path: name, location: nil,
+                                        reason: "the file is \(size.intValue) bytes, more than the \(PipelineParser.maxDocumentBytes >> 20) MiB mlp reads")
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as PipelineFileError {
+            throw error
+        } catch {
+            let reason = (error as NSError).domain == NSCocoaErrorDomain && (error as NSError).code == NSFileReadNoSuchFileError
+                ? "no such file" : "cannot read it (\((error as NSError).localizedFailureReason ?? error.localizedDescription))"
+            throw PipelineFileError(path: name, location: nil, reason: reason)
+        }
+        guard data.count <= PipelineParser.maxDocumentBytes else {
+            throw PipelineFileError(path: name, location: nil, reason: "the file is more than the \(PipelineParser.maxDocumentBytes >> 20) MiB mlp reads")
+        }
+        if let offset = firstInvalidUTF8Offset(data) {
+            let before = data.prefix(offset)
+            let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? before.startIndex
+            let column = String(decoding: data[lineStart..<(before.startIndex + offset)], as: UTF8.self).unicodeScalars.count + 1
+            throw PipelineFileError(path: name, location: SourceLocation(file: name, line: line, column: column),
+                                    reason: String(format: "the file is not UTF-8 text: byte %d (0x%02X) is not valid UTF-8; save it as UTF-8",
+                                                   offset, data[data.startIndex + offset]))
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The offset of the first byte of `data` that is not part of valid UTF-8, or nil.
+    static func firstInvalidUTF8Offset(_ data: Data) -> Int? {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = data.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
     /// The folder of one attempt of one step.
     public func attemptDirectory(run: String, step: String, index: Int?, attempt: Int) -> String {
         let unit = index.map { "\(step).\($0)" } ?? step

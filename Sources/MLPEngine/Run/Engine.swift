@@ -51,11 +51,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Reads the project's mlp.yaml.
     public func pipelineText() throws -> String {
-        do {
-            return try String(contentsOfFile: project.pipelineFile, encoding: .utf8)
-        } catch {
-            throw EngineError("cannot read \(project.pipelineFile): \(error.localizedDescription)")
-        }
+        try Project.readPipeline(at: project.pipelineFile, shownAs: displayName(ofPipeline: project.pipelineFile))
     }
 
     /// The file name shown in diagnostics: relative to the current folder when it is inside it.
@@ -123,6 +119,22 @@ public final class Engine: @unchecked Sendable {
         defer { withExtendedLifetime(lock) {} }
         let driver = try RunDriver(engine: self, run: run, observer: observer, stopAtGates: stopAtGates, cancellation: cancellation)
         return try await driver.drive()
+    }
+
+    /// Which pipeline definition resuming `run` runs: always the one recorded when the run was
+    /// created (named by its digest), never the file as it is now. When mlp.yaml has been edited
+    /// since, the note says so and how to run the edited pipeline.
+    public func resumeNote(for run: RunRecord) -> String {
+        let recorded = "sha256:" + run.pipelineDigest.prefix(12)
+        var note = "resuming run \(run.id) with the pipeline recorded when it started (\(run.pipelineFile), \(recorded))"
+        if let text = try? Project.readPipeline(at: project.pipelineFile) {
+            let current = ArtifactStore.digest(of: Data(text.utf8))
+            if current != run.pipelineDigest {
+                note += "\n\(displayName(ofPipeline: project.pipelineFile)) has changed since (now sha256:\(current.prefix(12))): "
+                    + "`mlp resume` does not read your edits; to run the edited pipeline, start a new run with `mlp run`"
+            }
+        }
+        return note
     }
 
     /// Whether a process is driving the run now.

@@ -263,8 +263,22 @@ final class RunDriver {
         let record = index.map { state.children[$0] } ?? state.record
         let resolver = resolver(for: state, index: index)
         var config: [String: PortValue] = [:]
-        for entry in state.spec.with { config[entry.key] = try resolver.resolve(entry.value) }
         var env: [String: String] = [:]
+        for entry in state.spec.with {
+            // Program text: each reference becomes an environment variable the text names, so a
+            // value is data, never code; the values join the cache key through the environment.
+            if let language = state.descriptor.input(named: entry.key)?.language, let script = ScriptTemplate(entry.value, language: language) {
+                var types: [PortType?] = []
+                for slot in script.slots {
+                    let value = try resolver.resolve(slot.reference)
+                    env[slot.variable] = value.scriptText(artifactPath: resolver.artifactPath)
+                    types.append(ScriptTemplate.scriptType(of: value))
+                }
+                config[entry.key] = .string(script.render(types: types))
+            } else {
+                config[entry.key] = try resolver.resolve(entry.value)
+            }
+        }
         for entry in state.spec.env {
             env[entry.key] = try resolver.resolve(entry.value).scriptText(artifactPath: resolver.artifactPath)
         }
@@ -308,16 +322,23 @@ final class RunDriver {
 
     func fanOutItems(_ state: StepState) throws -> [JSONValue] {
         let resolver = resolver(for: state, index: nil)
+        let most = ForeachSpec.maxItems
         switch state.spec.foreach! {
         case .list(let items):
             return try items.map { try resolver.resolve($0).json }
         case .range(let count):
             guard case .int(let n) = try resolver.resolve(count), n >= 0 else { throw ResolutionError(message: "foreach range must be a whole number ≥ 0") }
+            guard n <= most else {
+                throw ResolutionError(message: "foreach range is \(n), more than the \(most) items a fan-out may have; split the work into fewer, larger items")
+            }
             return (0..<n).map { .number(Double($0)) }
         case .reference(let reference):
             let value = try resolver.resolve(reference)
             guard case .json(.array(let items)) = value else {
                 throw ResolutionError(message: "foreach expects a list, but '\(reference.text)' is \(value.json.canonicalText.prefix(60))")
+            }
+            guard items.count <= most else {
+                throw ResolutionError(message: "'\(reference.text)' lists \(items.count) items, more than the \(most) a fan-out may have")
             }
             return items
         }
@@ -394,7 +415,11 @@ final class RunDriver {
         if let ruleExpr = state.spec.input("auto_approve_if"), case .string(let text) = try resolver.resolve(ruleExpr) {
             rule = text
             do {
-                autoApproved = try ApprovalRule(parsing: text).evaluate(shown ?? .object([:]))
+                let verdict = try ApprovalRule(parsing: text).check(shown ?? .object([:]))
+                autoApproved = verdict.holds
+                if !verdict.holds {
+                    note = "auto_approve_if \"\(text)\" did not hold: " + verdict.failedClauses.map { "\($0) failed" }.joined(separator: "; ")
+                }
             } catch {
                 note = "auto_approve_if could not be evaluated: \(error)"
             }
@@ -426,7 +451,8 @@ final class RunDriver {
                 let approve = (state.spec.input("on_timeout").flatMap { try? resolver(for: state, index: nil).resolve($0) }) == .string("approve")
                 do {
                     approval = try store.decide(runID: run.id, step: name, approve: approve, by: "timeout",
-                                                comment: "no decision within \(state.spec.timeout!); on_timeout: \(approve ? "approve" : "reject")")
+                                                comment: "no decision within \(state.spec.timeout!); on_timeout: \(approve ? "approve" : "reject")"
+                                                    + (approval.comment.map { " (\($0))" } ?? ""))
                 } catch {
                     approval = try store.approval(runID: run.id, step: name) ?? approval
                 }
