@@ -28,7 +28,7 @@ extension MLPCommandLine {
         @Option(help: "A text file, one sentence per line.")
         var file: String?
 
-        @Option(name: [.short, .customLong("output")], help: "Write the embeddings to this .npy or .safetensors file instead of stdout.")
+        @Option(name: [.short, .customLong("output")], help: "Write the embeddings to this .npy or .safetensors file instead of stdout (- prints the JSON lines to stdout).")
         var output: String?
 
         @Argument(help: "Sentences to embed (or use --file).")
@@ -43,6 +43,7 @@ extension MLPCommandLine {
             if let dtype, DType(rawValue: dtype).map({ [.f32, .q8_0, .q4_0].contains($0) }) != true {
                 throw ValidationError("--dtype \(dtype): use f32, q8_0 or q4_0")
             }
+            if let output { try OutputFile.validate(output, example: "embeddings.npy") }
         }
 
         func run() async throws {
@@ -52,8 +53,11 @@ extension MLPCommandLine {
             let progress = EmbedProgress(total: sentences.count)
             let embeddings = try Self.embed(sentences, with: loaded, batch: batch, progress: progress)
             progress.finish()
-            if let output {
-                try EmbeddingMatrixWriter.write(embeddings, width: loaded.dimension, to: output)
+            try Self.checkFinite(embeddings, sentences: sentences, model: model)
+            if let output, output != "-" {
+                try OutputFile.write(to: output, example: "embeddings.npy") { path in
+                    try EmbeddingMatrixWriter.write(embeddings, width: loaded.dimension, to: path)
+                }
                 return
             }
             try Self.printJSONLines(embeddings)
@@ -62,9 +66,9 @@ extension MLPCommandLine {
         private func readSentences() throws -> [String] {
             guard let file else { return texts }
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("--file \(file): cannot be read (no such file?)")
+                throw RuntimeError("--file \(file): cannot be read (no such file?)")
             }
-            guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("--file \(file): not UTF-8 text") }
+            guard let text = String(data: data, encoding: .utf8) else { throw RuntimeError("--file \(file): not UTF-8 text") }
             var lines = text.components(separatedBy: "\n")
             if lines.last == "" { lines.removeLast() }
             return lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
@@ -85,6 +89,18 @@ extension MLPCommandLine {
                 progress.advance(to: start)
             }
             return out
+        }
+
+        /// A NaN or an infinity is no embedding (and no JSON number): it means the model's weights
+        /// are broken, so nothing is written.
+        static func checkFinite(_ embeddings: [[Float]], sentences: [String], model: String) throws {
+            guard let row = embeddings.firstIndex(where: { $0.contains { !$0.isFinite } }) else { return }
+            let count = embeddings.filter { $0.contains { !$0.isFinite } }.count
+            throw RuntimeError("""
+                the model \(model) gave non-finite values (NaN or infinity) for \(count) of \(embeddings.count) sentences, \
+                the first for sentence \(row) ("\(sentences[row].prefix(40))"); its weights are probably broken \
+                (check them with `mlp models inspect \(model)`), so nothing was written
+                """)
         }
 
         static func printJSONLines(_ embeddings: [[Float]]) throws {

@@ -11,19 +11,31 @@ extension MLPCommandLine {
 
         @OptionGroup var project: ProjectOptions
 
-        @Argument(help: "The run (or several, comma-separated).")
-        var run: String
+        @Argument(help: ArgumentHelp("One or more runs (ids, unique prefixes, or `latest`), then the metric key, such as loss: `mlp plot RUN [RUN…] METRIC`. RUN,RUN also works.",
+                                     valueName: "run… metric"))
+        var runsThenMetric: [String] = []
 
-        @Argument(help: "The metric key, such as loss.")
-        var metric: String
-
-        @Option(name: [.customShort("o"), .long], help: "Where to write the SVG (default: METRIC.svg).")
+        @Option(name: [.customShort("o"), .long], help: "Where to write the SVG (default: METRIC.svg); - writes it to standard output.")
         var output: String?
+
+        /// The runs, each argument also split at commas (`mlp plot A,B loss`, as before).
+        var runs: [String] { runsThenMetric.dropLast().flatMap { $0.split(separator: ",").map(String.init) } }
+        /// The metric key: the last argument.
+        var metric: String { runsThenMetric.last ?? "" }
+
+        func validate() throws {
+            guard runsThenMetric.count >= 2 else {
+                throw ValidationError(runsThenMetric.isEmpty ? "give a run and a metric: mlp plot RUN [RUN…] METRIC"
+                                                             : "give a run before the metric: mlp plot RUN [RUN…] \(runsThenMetric[0])")
+            }
+            guard !runs.isEmpty else { throw ValidationError("no run given before the metric \(metric)") }
+            if let output { try OutputFile.validate(output, example: "\(metric).svg") }
+        }
 
         func run() async throws {
             let store = try project.locate().openStore()
             var lines: [(label: String, points: [(Double, Double)])] = []
-            for reference in run.split(separator: ",").map(String.init) {
+            for reference in runs {
                 let record = try store.findRun(reference)
                 let names = Dictionary(uniqueKeysWithValues: try store.steps(runID: record.id).compactMap { step in step.id.map { ($0, step.displayName) } })
                 let points = try store.metrics(runID: record.id).filter { $0.key == metric && $0.iteration != nil }
@@ -33,12 +45,17 @@ extension MLPCommandLine {
                 }
             }
             guard !lines.isEmpty else {
-                throw ValidationError("no series named '\(metric)' in \(run); `mlp metrics RUN` lists what was logged")
+                throw RuntimeError("no series named '\(metric)' in \(runs.joined(separator: ", ")); `mlp metrics RUN` lists what was logged")
             }
             let path = output ?? "\(metric).svg"
             let svg = SVGChart(title: metric, lines: lines.sorted { $0.label < $1.label }).render()
-            try Data(svg.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-            print("wrote \(path) (\(lines.count) line\(lines.count == 1 ? "" : "s"), \(lines.map(\.points.count).reduce(0, +)) points)")
+            let destination = try OutputFile.write(Data(svg.utf8), to: path, example: "\(metric).svg")
+            let summary = "wrote \(destination == .standardOutput ? "standard output" : path) (\(lines.count) line\(lines.count == 1 ? "" : "s"), \(lines.map(\.points.count).reduce(0, +)) points)"
+            if destination == .standardOutput {
+                FileHandle.standardError.write(Data((summary + "\n").utf8))
+            } else {
+                print(summary)
+            }
         }
     }
 }
