@@ -15,10 +15,26 @@ import Testing
         #expect(outside == 0)
     }
 
-    @Test func controlCharactersBecomeSpaces() {
-        var canvas = Canvas(width: 6, height: 1)
+    @Test func controlCharactersAreShownAsEscapes() {
+        var canvas = Canvas(width: 8, height: 1)
         canvas.put("a\u{1B}b\tc", row: 0, col: 0)
-        #expect(canvas.line(0) == "a b c")
+        #expect(canvas.line(0) == "a^[b^Ic")
+    }
+
+    /// A C1 control (U+009B is CSI on many terminals) and an ESC fused with a combining mark into
+    /// one character reached the terminal raw when only ASCII controls were blanked.
+    @Test func noControlScalarReachesTheTerminal() {
+        var canvas = Canvas(width: 40, height: 1)
+        canvas.put("x\u{9B}2Jy\u{1B}\u{301}]0;title\u{07}z", row: 0, col: 0)
+        let scalars = canvas.cells.flatMap { $0.character.unicodeScalars }
+        #expect(!scalars.contains { TerminalText.isControl($0) })
+        #expect(canvas.line(0).hasPrefix("x<9b>2Jy^["))
+    }
+
+    @Test func terminalTextKeepsNewlinesOnlyWhereAsked() {
+        #expect(TerminalText.shown("a\u{1B}]0;pwned\u{07}\nb\tc") == "a^[]0;pwned^G\nb\tc")
+        #expect(TerminalText.oneLine("evil\nname\u{7F}") == "evil^Jname^?")
+        #expect(TerminalText.shown("plain ✓ text") == "plain ✓ text")
     }
 
     @Test func runsGroupCellsOfOneStyle() {

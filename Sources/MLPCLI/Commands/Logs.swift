@@ -7,7 +7,11 @@ extension MLPCommandLine {
     struct Logs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a step's output; -f follows it while the step runs.",
-            discussion: "STEP is a step name, or NAME[INDEX] for one item of a fan-out step.")
+            discussion: """
+                STEP is a step name, or NAME[INDEX] for one item of a fan-out step.
+                The log's bytes are printed as the step wrote them, terminal escape sequences included: this is the way to
+                the raw log. Everything else mlp shows (run progress, `mlp show`, the TUI) makes control characters visible instead.
+                """)
 
         @OptionGroup var project: ProjectOptions
 
@@ -46,15 +50,15 @@ extension MLPCommandLine {
             while true {
                 let steps = try store.steps(runID: record.id).filter { $0.name == name }
                 guard let target = steps.first(where: { $0.index == index }) else {
-                    if steps.isEmpty { throw ValidationError("run \(record.id) has no step '\(name)'") }
-                    throw ValidationError("step '\(name)' of run \(record.id) has no item \(index.map(String.init) ?? "") (it has \(steps.count - 1) items; use \(name)[0]…)")
+                    if steps.isEmpty { throw RuntimeError("run \(record.id) has no step '\(name)'") }
+                    throw RuntimeError("step '\(name)' of run \(record.id) has no item \(index.map(String.init) ?? "") (it has \(steps.count - 1) items; use \(name)[0]…)")
                 }
                 if index == nil, target.childCount != nil {
-                    throw ValidationError("'\(name)' fans out; its items have the logs: \(name)[0] … \(name)[\(max(0, (target.childCount ?? 1) - 1))]")
+                    throw RuntimeError("'\(name)' fans out; its items have the logs: \(name)[0] … \(name)[\(max(0, (target.childCount ?? 1) - 1))]")
                 }
                 let attempts = try store.attempts(stepID: target.id!)
                 let chosen = attempt.flatMap { number in attempts.first { $0.number == number } } ?? (attempt == nil ? attempts.last : nil)
-                if let number = attempt, chosen == nil, !follow { throw ValidationError("step \(step) has no attempt \(number) (it has \(attempts.count))") }
+                if let number = attempt, chosen == nil, !follow { throw RuntimeError("step \(step) has no attempt \(number) (it has \(attempts.count))") }
                 if let chosen {
                     if chosen.stdoutPath == nil { print("step \(step) runs inside mlp (\(target.kind)) and writes no log"); return }
                     let files = stream == "both" ? [chosen.stdoutPath!, chosen.stderrPath!] : [stream == "stdout" ? chosen.stdoutPath! : chosen.stderrPath!]

@@ -3,6 +3,7 @@ import Foundation
 import MLPCore
 import MLPEngine
 import MLPStore
+import MLPTUI
 
 extension MLPCommandLine {
     struct Show: AsyncParsableCommand {
@@ -22,8 +23,10 @@ extension MLPCommandLine {
         var all = false
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let located = try project.locate()
+            let store = try located.openStore()
             let record = try store.findRun(run)
+            let state = RunState(record, project: located, store: store)
             let steps = try store.steps(runID: record.id)
             let params = try store.params(runID: record.id)
             let metrics = try store.metrics(runID: record.id).filter { $0.iteration == nil }
@@ -40,20 +43,20 @@ extension MLPCommandLine {
                 try Format.printJSON(JSONValue.object(fields))
                 return
             }
-            print("run       \(record.id)")
-            print("pipeline  \(record.pipeline)  (\(record.pipelineFile), sha256 \(record.pipelineDigest.prefix(12)))")
-            print("status    \(record.status.rawValue)" + (record.error.map { " — \($0)" } ?? ""))
-            print("started   \(Format.time(record.startedAt ?? record.createdAt)) · took \(Format.duration(from: record.startedAt, to: record.finishedAt))")
+            say("run       \(record.id)")
+            say("pipeline  \(record.pipeline)  (\(record.pipelineFile), sha256 \(record.pipelineDigest.prefix(12)))")
+            say("status    \(state.label)" + (state.interrupted ? " — \(RunState.hint(record.id))" : record.error.map { " — \($0)" } ?? ""))
+            say("started   \(Format.time(record.startedAt ?? record.createdAt)) · took \(Format.duration(from: record.startedAt, to: state.end))")
             let git = record.gitCommit.map { "\($0.prefix(12))\(record.gitDirty == true ? " (dirty)" : "")" } ?? "not a git checkout"
-            print("source    git \(git) · mlp \(record.mlpVersion) · host \(record.host)")
+            say("source    git \(git) · mlp \(record.mlpVersion) · host \(record.host)")
             if !params.isEmpty {
-                print("params    " + params.map { "\($0.name)=\(Format.value(JSONView.parse($0.value), limit: 30))" }.joined(separator: "  "))
+                say("params    " + params.map { "\($0.name)=\(Format.value(JSONView.parse($0.value), limit: 30))" }.joined(separator: "  "))
             }
-            print("")
+            say("")
             var table = TextTable("STEP", "KIND", "STATUS", "ATTEMPTS", "TOOK", "OUTPUTS")
             let children = Dictionary(grouping: steps.filter { $0.index != nil }, by: \.name)
             for step in steps where step.index == nil {
-                var status = "\(step.status.symbol) \(step.status.rawValue)"
+                var status = "\(step.status.symbol) \(state.interrupted && step.status == .running ? "interrupted" : step.status.rawValue)"
                 if let count = step.childCount {
                     let done = children[step.name]?.filter { $0.status.isDone }.count ?? 0
                     status += " \(done)/\(count)"
@@ -65,21 +68,25 @@ extension MLPCommandLine {
                                     Format.duration(from: child.startedAt, to: child.finishedAt), child.error ?? outputs(child)])
                 }
             }
-            print(table.render())
+            say(table.render())
             let failures = steps.filter { $0.index == nil && ($0.status == .failed || $0.status == .rejected) }
-            for step in failures { print("\n\(step.name): \(step.error ?? step.status.rawValue)") }
+            for step in failures { say("\n\(step.name): \(step.error ?? step.status.rawValue)") }
             if !metrics.isEmpty {
-                print("\nmetrics   " + metrics.map { "\($0.key)=\(JSONValue.format($0.value))" }.joined(separator: "  "))
+                say("\nmetrics   " + metrics.map { "\($0.key)=\(JSONValue.format($0.value))" }.joined(separator: "  "))
             }
             if explainCache {
-                print("\ncache:")
+                say("\ncache:")
                 for step in steps where step.index == nil {
                     for (number, line) in (explanations[step.id!] ?? []).enumerated() {
-                        print(number == 0 ? "  \(step.name.padding(toLength: max(12, step.name.count), withPad: " ", startingAt: 0))  \(line)" : "  \(String(repeating: " ", count: max(12, step.name.count)))    \(line)")
+                        say(number == 0 ? "  \(step.name.padding(toLength: max(12, step.name.count), withPad: " ", startingAt: 0))  \(line)" : "  \(String(repeating: " ", count: max(12, step.name.count)))    \(line)")
                     }
                 }
             }
         }
+
+        /// Prints text that holds recorded names and errors (a step's stderr): control characters
+        /// are shown as visible escapes; `mlp logs` prints a log's raw bytes.
+        func say(_ text: String) { print(TerminalText.shown(text)) }
 
         func outputs(_ step: StepRecord) -> String {
             guard case .object(let fields) = JSONView.parse(step.outputs), !fields.isEmpty else { return "" }

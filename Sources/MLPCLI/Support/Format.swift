@@ -1,8 +1,11 @@
 import Foundation
 import MLPCore
 import MLPStore
+import MLPTUI
 
-/// Renders rows as an aligned text table; the last column is never padded.
+/// Renders rows as an aligned text table; the last column is never padded. Cells are one line each:
+/// control characters in them (a model name with an escape sequence or a newline) are shown as
+/// visible escapes (``TerminalText/oneLine(_:)``).
 struct TextTable {
     var headers: [String]
     var rows: [[String]] = []
@@ -14,7 +17,7 @@ struct TextTable {
     mutating func add(row cells: [String]) { rows.append(cells) }
 
     func render() -> String {
-        let all = [headers] + rows
+        let all = ([headers] + rows).map { $0.map(TerminalText.oneLine) }
         var widths = Array(repeating: 0, count: headers.count)
         for row in all {
             for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }

@@ -2,6 +2,7 @@ import Foundation
 import MLPCore
 import MLPEngine
 import MLPStore
+import MLPTUI
 
 /// Shows a run as it happens: one line per step that finishes, and on a terminal a live status
 /// line (done/total, what is running, elapsed time) redrawn ten times a second.
@@ -38,10 +39,11 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         try? output.write(contentsOf: Data(text.utf8))
     }
 
-    /// Prints a line above the live status line.
+    /// Prints a line above the live status line. Its text may hold a step's stderr or names from
+    /// mlp.yaml: control characters are shown as visible escapes, never obeyed by the terminal.
     private func line(_ text: String) {
         if liveLineShown { write("\r\u{1B}[K") }
-        write(text + "\n")
+        write(TerminalText.shown(text) + "\n")
         liveLineShown = false
         if live { drawLiveLine() }
     }
@@ -50,7 +52,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         guard live, !runID.isEmpty else { return }
         let names = running.sorted { $0.value < $1.value }.prefix(3).map(\.key)
         let more = running.count > 3 ? " +\(running.count - 3)" : ""
-        let doing = names.isEmpty ? "" : " ▶ " + names.joined(separator: ", ") + more
+        let doing = names.isEmpty ? "" : " ▶ " + TerminalText.oneLine(names.joined(separator: ", ")) + more
         let elapsed = Format.duration(Date().timeIntervalSince(started))
         var text = "  [\(finished)/\(max(total, finished))]\(doing) · \(elapsed)"
         if text.count > 100 { text = String(text.prefix(99)) + "…" }
@@ -135,7 +137,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             let counts = "\(ran) ran, \(cached) cached"
             switch run.status {
             case .succeeded: line("✓ run \(run.id) succeeded in \(elapsed) · \(counts)")
-            case .waiting: line("⏸ run \(run.id) is waiting for approval; `mlp approvals` lists what to decide, `mlp resume \(run.id)` continues")
+            case .waiting: line("⏸ run \(run.id) is waiting for approval; `mlp approvals` lists what to decide, and `mlp approve` continues the run")
             default:
                 line("\(run.status == .cancelled ? "⊘" : "✗") run \(run.id) \(run.status.rawValue) after \(elapsed) · \(counts)" + (run.error.map { "\n  \($0)" } ?? ""))
                 if run.status == .failed { line("  fix the cause, then `mlp resume \(run.id)` re-runs what did not finish") }

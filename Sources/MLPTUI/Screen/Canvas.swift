@@ -65,7 +65,8 @@ public struct Rect: Equatable, Sendable {
 /// An in-memory screen: views draw into it, the terminal copies it out.
 ///
 /// Keeping views off the terminal lets tests draw a view and read its text back. Every
-/// character takes one cell; control characters become spaces.
+/// character takes one cell; control characters (C0, DEL, C1; `\n` and `\t` too) are shown as
+/// visible escapes (``TerminalText/oneLine(_:)``), never sent to the terminal.
 public struct Canvas: Sendable {
     /// One character cell and its style.
     public struct Cell: Equatable, Sendable {
@@ -96,11 +97,10 @@ public struct Canvas: Sendable {
         guard row >= 0, row < height, col < width else { return 0 }
         let end = min(width, limit.map { col + max(0, $0) } ?? width)
         var column = col
-        for character in text {
+        for character in TerminalText.oneLine(text) {
             if column >= end { break }
             if column >= 0 {
-                let shown: Character = character.isASCII && (character.asciiValue! < 0x20 || character.asciiValue! == 0x7f) ? " " : character
-                cells[row * width + column] = Cell(character: shown, style: style)
+                cells[row * width + column] = Cell(character: character, style: style)
             }
             column += 1
         }
