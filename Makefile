@@ -1,12 +1,15 @@
 # make demo  — installs what is missing, builds, and runs the main job end to end
 # make test  — unit tests, then end-to-end tests of the built `mlp` binary
+# make install [PREFIX=~/.local] — a release build as PREFIX/bin/mlp
 SWIFT ?= swift
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 # Other makefiles (mk/*.mk) add their test targets here.
 EXTRA_TESTS :=
 
-.PHONY: all deps build release demo test test-unit test-e2e bench-fanout clean
+PREFIX ?= $(HOME)/.local
+
+.PHONY: all deps build release install uninstall demo test test-unit test-e2e bench-fanout clean
 all: build
 
 deps:
@@ -17,6 +20,13 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+install: release
+	bash scripts/install.sh "$(PREFIX)"
+
+uninstall:
+	rm -rf "$(PREFIX)/lib/mlp"
+	rm -f "$(PREFIX)/bin/mlp"
 
 demo: build
 	bash scripts/demo.sh

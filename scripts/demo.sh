@@ -20,4 +20,12 @@ echo
 echo
 "$mlp" lineage "$("$mlp" artifacts --json | python3 -c 'import json,sys; a=json.load(sys.stdin); print(next(x["digest"] for x in a if x["type"]=="model"))')"
 echo
-echo "demo project: $demo — try: cd demo && mlp runs, mlp show latest --explain-cache, mlp run (all cached)"
+# The hint must work as printed: `mlp` when the one on PATH is this build's, else the binary's full path.
+if [ "$(command -v mlp 2>/dev/null || true)" = "$mlp" ] || [ "$(readlink -f "$(command -v mlp 2>/dev/null || echo /nonexistent)")" = "$(readlink -f "$mlp")" ]; then
+    cli=mlp
+else
+    cli="$(printf %q "$mlp")"
+    echo "(mlp is not on your PATH: \`make install\` puts it in ~/.local/bin; until then use the full path below)"
+fi
+echo "demo project: $demo — try (every step of the second run is a cache hit):"
+echo "  cd $(printf %q "$demo") && $cli runs && $cli show latest --explain-cache && $cli run"

@@ -26,7 +26,7 @@ extension MLPCommandLine {
         @Flag(name: .long, help: "Run every step, even those with a cached identical execution.")
         var noCache = false
 
-        @Flag(name: .long, help: "Start the run in the background and return at once; it stops at approval gates, `mlp resume` continues it.")
+        @Flag(name: .long, help: "Start the run in the background and return at once; it stops at approval gates, and `mlp approve` continues it.")
         var detach = false
 
         func validate() throws {
@@ -46,7 +46,7 @@ extension MLPCommandLine {
             if detach {
                 try Driving.startInBackground(engine: engine, runID: run.id)
                 if output.json { try Format.printJSON(JSONView.run(run)) } else {
-                    print("started run \(run.id) in the background; follow it with `mlp show \(run.id)`, continue it after a gate with `mlp resume \(run.id)`")
+                    print("started run \(run.id) in the background; follow it with `mlp show \(run.id)`, after a gate, `mlp approve \(run.id) GATE` continues it")
                 }
                 return
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLPCore
+import MLPEngine
 import MLPStore
 
 extension MLPCommandLine {
@@ -19,15 +20,16 @@ extension MLPCommandLine {
         @Option(help: "How many runs at most.")
         var limit = 20
 
-        func run() async throws {
-            var wanted: RunStatus?
-            if let status {
-                guard let parsed = RunStatus(rawValue: status) else {
-                    throw ValidationError("--status \(status): expected one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                wanted = parsed
+        func validate() throws {
+            if let status, RunStatus(rawValue: status) == nil {
+                throw ValidationError("--status \(status): expected one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let store = try project.locate().openStore()
+        }
+
+        func run() async throws {
+            let wanted = status.flatMap(RunStatus.init(rawValue:))
+            let located = try project.locate()
+            let store = try located.openStore()
             let summaries = try store.runSummaries(RunQuery(status: wanted, pipeline: pipeline, limit: limit))
             if output.json {
                 try Format.printJSON(JSONValue.array(summaries.map { JSONView.run($0.run, counts: $0.counts) }))
@@ -38,12 +40,18 @@ extension MLPCommandLine {
                 return
             }
             var table = TextTable("RUN", "PIPELINE", "STATUS", "STEPS", "STARTED", "DURATION")
+            var interrupted: [String] = []
             for summary in summaries {
                 let run = summary.run
-                table.add(run.id, run.pipeline, run.status.rawValue, "\(summary.counts.filter { $0.key.isDone }.values.reduce(0, +))/\(summary.total)",
-                          Format.time(run.startedAt ?? run.createdAt), Format.duration(from: run.startedAt, to: run.finishedAt))
+                let state = RunState(run, project: located, store: store)
+                if state.interrupted { interrupted.append(run.id) }
+                table.add(run.id, run.pipeline, state.label, "\(summary.counts.filter { $0.key.isDone }.values.reduce(0, +))/\(summary.total)",
+                          Format.time(run.startedAt ?? run.createdAt), Format.duration(from: run.startedAt, to: state.end))
             }
             print(table.render())
+            if let first = interrupted.first {
+                print("\ninterrupted: no process drives \(interrupted.count == 1 ? "this run" : "these runs") any more; `mlp resume \(first)` continues it")
+            }
         }
     }
 }

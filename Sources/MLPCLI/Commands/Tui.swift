@@ -46,7 +46,7 @@ extension MLPCommandLine {
             default: opening = RunView(runID: try store.findRun(open).id)
             }
             let context = TUIContext(store: store, user: by ?? currentUser(), afterDecision: { decision in
-                Self.continueRun(after: decision, engine: engine)
+                Driving.continueRun(after: decision, engine: engine)
             }, dependencies: Self.dependencies(of:))
             // Esc from a view opened directly lands on the runs list.
             let app = TUIApp(context: context, root: RunsView(), opening: opening)
@@ -59,18 +59,6 @@ extension MLPCommandLine {
         static func dependencies(of run: RunRecord) -> [String: [String]] {
             guard let spec = try? PipelineParser.parse(run.pipelineText, file: run.pipelineFile) else { return [:] }
             return Dictionary(spec.steps.map { ($0.name, $0.dependencies) }, uniquingKeysWith: { first, _ in first })
-        }
-
-        /// After a decision in the TUI: the process driving the run picks it up; when none
-        /// does (a detached run stopped at the gate), start one in the background, as `mlp resume` would.
-        static func continueRun(after decision: ApprovalRecord, engine: Engine) -> String? {
-            if engine.isDriven(runID: decision.runID) { return "the process driving the run picks it up now" }
-            do {
-                try Driving.startInBackground(engine: engine, runID: decision.runID)
-                return "resuming the run in the background"
-            } catch {
-                return "`mlp resume \(decision.runID)` continues the run (could not start it: \(error))"
-            }
         }
     }
 }

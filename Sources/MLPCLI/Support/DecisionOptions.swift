@@ -25,17 +25,12 @@ struct DecisionOptions: ParsableArguments {
         let engine = try project.engine()
         let record = try engine.store.findRun(run)
         let decision = try engine.store.decide(runID: record.id, step: gate, approve: approve, by: by ?? currentUser(), comment: comment)
+        let next = Driving.continueRun(after: decision, engine: engine)
         if output.json {
             try Format.printJSON(JSONView.approval(decision))
             return
         }
         print("\(approve ? "approved" : "rejected") gate \(gate) of run \(record.id) as \(decision.decidedBy ?? "?")")
-        if engine.isDriven(runID: record.id) {
-            print("the process driving the run picks the decision up now")
-        } else if approve {
-            print("no process drives this run now; `mlp resume \(record.id)` continues it")
-        } else {
-            print("no process drives this run now; `mlp resume \(record.id)` records the stop")
-        }
+        print(next)
     }
 }

@@ -49,6 +49,20 @@ enum Driving {
         }
     }
 
+    /// After a decision on a gate (from `mlp approve`, `mlp reject` or the TUI): the process
+    /// driving the run picks it up; when none does (a `--detach`ed run stops at its gates), one is
+    /// started in the background, as `mlp resume` would. Returns what happens next, for the user.
+    static func continueRun(after decision: ApprovalRecord, engine: Engine) -> String {
+        let runID = decision.runID
+        if engine.isDriven(runID: runID) { return "the process driving the run picks the decision up now" }
+        do {
+            try startInBackground(engine: engine, runID: runID)
+            return "continuing the run in the background; follow it with `mlp show \(runID)` (its driver logs to .mlp/runs/\(runID)/driver.log)"
+        } catch {
+            return "could not continue the run in the background (\(error)); `mlp resume \(runID)` continues it"
+        }
+    }
+
     /// Starts `mlp resume RUN --background` as a process of its own, logging to the run's folder.
     static func startInBackground(engine: Engine, runID: String) throws {
         let folder = "\(engine.project.runsDirectory)/\(runID)"

@@ -47,3 +47,12 @@ final class RunLock {
         close(fd)
     }
 }
+
+extension Project {
+    /// Whether a process drives `runID` now (holds its ``RunLock``). A run recorded as running that
+    /// no process drives was interrupted: its driver died (`kill -9`, a crash, a reboot) and
+    /// `mlp resume` continues it.
+    public func isDriven(runID: String) -> Bool {
+        RunLock.isHeld(directory: locksDirectory, run: runID)
+    }
+}
