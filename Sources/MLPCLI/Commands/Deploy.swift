@@ -14,6 +14,9 @@ extension MLPCommandLine {
                 version (--sticky-header keeps each value of a header on one side); --shadow sends every request to both, \
                 answers with the stable version, and records how often the two agree (mlp_shadow_requests_total on /metrics).
 
+                The version is loaded first, as `mlp serve` loads it, and nothing is recorded when it cannot be: a \
+                deployment only ever names versions a server can start with.
+
                 A server started with `mlp serve --deployment NAME` follows every change within its --watch-ms, with no \
                 failed request. Set --max-error-rate and/or --max-p99-ms and the server rolls the candidate back by \
                 itself when it breaches them (judged over its last requests, once it has --min-requests of them); the \
@@ -61,8 +64,11 @@ extension MLPCommandLine {
         }
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let project = try self.project.locate()
+            let store = try project.openStore()
             let version = try store.resolveModel(model)
+            try ServableModelCheck.check(ArtifactRef(digest: version.digest, type: version.type, size: 0), subject: version.reference,
+                                         action: "deployed", artifacts: try project.openArtifacts())
             let name = self.name ?? version.name
             let current = try store.deployment(name: name)
             let mode: DeploymentMode = canary != nil ? .canary : (shadow ? .shadow : .direct)

@@ -7,7 +7,7 @@ extension MLPCommandLine.Models {
     struct Alias: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Point an alias (champion, challenger…) at a version, or move it.",
-            discussion: "Example: mlp models alias churn@champion 4 — every move is kept (mlp models show churn@champion lists them).")
+            discussion: "Example: mlp models alias churn@champion 4 — every move is kept (mlp models show churn@champion lists them). \(ModelName.rule)")
 
         @OptionGroup var project: ProjectOptions
         @OptionGroup var output: OutputOptions

@@ -7,12 +7,17 @@ extension MLPCommandLine.Models {
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a stored artifact as a new version of a model.",
-            discussion: "Pipelines usually register with a `uses: register` step, which also records the run, the data and the metrics.")
+            discussion: """
+                Pipelines usually register with a `uses: register` step, which also records the run, the data and the metrics.
+
+                The artifact must be a model `mlp serve` can load: it is loaded before it is registered, and refused \
+                otherwise (a dataset, a damaged or unknown model). \(ModelName.rule)
+                """)
 
         @OptionGroup var project: ProjectOptions
         @OptionGroup var output: OutputOptions
 
-        @Argument(help: "The model's name.")
+        @Argument(help: "The model's name (letters, digits, '.', '_', '-'; at most \(ModelName.maximumLength) characters).")
         var name: String
 
         @Option(help: "The artifact: a digest or a unique prefix (see `mlp artifacts`).")
@@ -25,17 +30,25 @@ extension MLPCommandLine.Models {
         var by: String?
 
         func validate() throws {
-            guard !name.isEmpty, !name.contains("@"), !name.contains(":") else { throw ValidationError("a model name cannot be empty or hold '@' or ':'") }
+            do {
+                try ModelName.validate(name)
+                for alias in alias { try ModelName.validate(alias, what: "alias") }
+            } catch {
+                throw ValidationError("\(error)")
+            }
         }
 
         func run() async throws {
             let project = try self.project.locate()
             let store = try project.openStore()
             let record = try store.findArtifact(artifact)
+            let artifacts = try project.openArtifacts()
+            try ServableModelCheck.check(ArtifactRef(digest: record.digest, type: record.type, size: record.size),
+                                         subject: "artifact \(record.digest.prefix(16)) (\(record.type.rawValue))", action: "registered", artifacts: artifacts)
             let producer = try store.lineage(digest: record.digest).first { $0.direction == .produced }
             var fields: [String: JSONValue] = ["model": .object(["digest": .string(record.digest), "type": .string(record.type.rawValue), "size": .number(Double(record.size))])]
             // A model artifact folder carries its own card: keep it, and its metrics, with the version.
-            if let modelCard = try project.openArtifacts().modelCard(of: ArtifactRef(digest: record.digest, type: record.type, size: record.size)) {
+            if let modelCard = try artifacts.modelCard(of: ArtifactRef(digest: record.digest, type: record.type, size: record.size)) {
                 fields["model_card"] = modelCard
                 if case .object(let metrics)? = modelCard["metrics"], !metrics.isEmpty { fields["metrics"] = .object(metrics) }
             }

@@ -9,9 +9,8 @@ extension StepRunner {
     /// model, the model's own card (`model_card`: its `model.json`), and any `card:` fields.
     func register(_ job: UnitJob) throws -> ModelVersionRecord {
         guard case .artifact(let model) = job.config["model"] else { throw ResolutionError(message: "register: 'model' must be an artifact") }
-        guard case .string(let name) = job.config["name"], !name.isEmpty, !name.contains("@"), !name.contains(":") else {
-            throw ResolutionError(message: "register: 'name' must be a non-empty name without '@' or ':'")
-        }
+        guard case .string(let name) = job.config["name"] else { throw ResolutionError(message: "register: 'name' must be a string") }
+        do { try ModelName.validate(name) } catch { throw ResolutionError(message: "register: 'name': \(error)") }
         var aliases: [String] = []
         switch job.config["alias"] {
         case .string(let alias)?: aliases = [alias]

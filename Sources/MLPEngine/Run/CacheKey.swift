@@ -30,12 +30,15 @@ public struct CacheKey: Sendable {
                 parts["input.\(name)"] = text.utf8.count <= 64 ? text : "sha256:" + ArtifactStore.digest(of: Data(text.utf8))
             }
         }
+        // Only regular files are hashed (``ArtifactStore/digest(ofFile:sync:followSymlinks:)``): a
+        // device or FIFO named as a code file (`script: /dev/zero`) is refused, not read forever.
         for file in codeFiles {
             let path = file.hasPrefix("/") ? file : "\(projectDirectory)/\(file)"
             do {
                 parts["code.\(file)"] = "sha256:" + (try ArtifactStore.digest(ofFile: path).0)
             } catch {
-                throw ResolutionError(message: "cannot read the step's code file '\(file)': \(error)")
+                throw ResolutionError(message: "cannot read the step's code file '\(file)' (its content joins the cache key): \(error); "
+                                      + "a code file (script:, files:, a connector's path) must be a regular file")
             }
         }
         for (name, value) in env { parts["env.\(name)"] = value }

@@ -83,9 +83,11 @@ extension StepRunner {
         let destination = "\(directory)/outputs/model"
         do {
             try FileManager.default.createDirectory(atPath: "\(directory)/outputs", withIntermediateDirectories: true)
+            // Every input artifact is verified against its digest before the trainer may read it.
+            let verified = try verifiedInputPaths(job.config)
             var inputPaths: [String: String] = [:]
             for (name, value) in job.config {
-                if case .artifact(let ref) = value { inputPaths[name] = try artifacts.path(for: ref) }
+                if case .artifact(let ref) = value { inputPaths[name] = verified[ref.digest] }
             }
             var seed: UInt64 = 0
             if case .int(let given) = job.config["seed"] { seed = UInt64(truncatingIfNeeded: given) }

@@ -409,7 +409,9 @@ struct StepRunner: Sendable {
         let metricsPath = "\(directory)/metrics.jsonl"
         do {
             try FileManager.default.createDirectory(atPath: outputsDirectory, withIntermediateDirectories: true)
-            let pathOf: (ArtifactRef) -> String = { (try? artifacts.path(for: $0)) ?? artifacts.blobPath($0.digest) }
+            // Every input artifact is verified against its digest before the step may read it.
+            let inputPaths = try verifiedInputPaths(job.config)
+            let pathOf: (ArtifactRef) -> String = { inputPaths[$0.digest] ?? artifacts.blobPath($0.digest) }
             var inputs: [String: JSONValue] = [:]
             var environment = baseEnvironment
             for (name, value) in job.config {
@@ -510,52 +512,119 @@ struct StepRunner: Sendable {
         }
     }
 
+    /// The path of every artifact among a unit's inputs (also inside JSON values), by digest, each
+    /// verified against its digest first (``ArtifactStore/path(for:)``).
+    /// - Throws: ``ArtifactIntegrityError`` naming the input whose stored bytes changed.
+    func verifiedInputPaths(_ config: [String: PortValue]) throws -> [String: String] {
+        var paths: [String: String] = [:]
+        for (name, value) in config.sorted(by: { $0.key < $1.key }) {
+            for ref in Self.artifactRefs(in: value) where paths[ref.digest] == nil {
+                do { paths[ref.digest] = try artifacts.path(for: ref) } catch let error as ArtifactIntegrityError {
+                    throw ResolutionError(message: "input '\(name)' (\(ref.type.rawValue)): \(error)")
+                }
+            }
+        }
+        return paths
+    }
+
+    /// Why `name` cannot name a file in `$MLP_OUTPUTS`, or nil when it can: an output's name is a
+    /// plain file name, so collecting it can never reach outside the outputs folder, whatever the
+    /// pipeline says (the checker refuses such names too; this is the last line).
+    static func outputNameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if name == "." || name == ".." { return "is '\(name)'" }
+        if name.contains("/") { return "holds '/'" }
+        if name.utf8.contains(0) { return "holds a NUL byte" }
+        return nil
+    }
+
+    /// Why the metric log at `path` cannot be read, or nil: it must be absent or a regular file
+    /// (a FIFO or a link to a device there would block or never end).
+    static func metricsLogProblem(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFREG { return nil }
+        let what = kind == S_IFLNK ? "a symbolic link (to \((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"))" : ArtifactStore.fileKind(kind)
+        return "$MLP_METRICS (\(path)) is \(what); write the metric log as a regular file"
+    }
+
     /// Reads every declared output the script wrote into `MLP_OUTPUTS`, and its metric log.
+    ///
+    /// Each output is looked at with `lstat` before anything opens it: a file output must be a
+    /// regular file, a directory output a folder of regular files (and folders); a symbolic link,
+    /// FIFO, socket or device fails the step with an error naming the output.
     func collectOutputs(_ job: UnitJob, from directory: String, metricsPath: String, exitCode: Int32?) throws -> AttemptOutcome {
+        try collectOutputs(job.outputTypes, runID: job.record.runID, stepID: job.record.id, from: directory, metricsPath: metricsPath, exitCode: exitCode)
+    }
+
+    /// Reads the outputs of `outputTypes` from `directory` and the metric log, for step `stepID` of run `runID`.
+    func collectOutputs(_ outputTypes: [String: PortType], runID: String, stepID: Int64?, from directory: String, metricsPath: String,
+                        exitCode: Int32?) throws -> AttemptOutcome {
         var outputs: [String: PortValue] = [:]
         var newArtifacts: [ArtifactRecord] = []
         var metrics: [MetricRecord] = []
         let stamp = now()
-        for (name, type) in job.outputTypes.sorted(by: { $0.key < $1.key }) {
-            let path = "\(directory)/\(name)"
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                return .failed(message: "the step did not write its output '\(name)' (\(type)); write it to $MLP_OUTPUTS/\(name)", exitCode: exitCode, timedOut: false)
+        func failed(_ message: String) -> AttemptOutcome { .failed(message: message, exitCode: exitCode, timedOut: false) }
+        for (name, type) in outputTypes.sorted(by: { $0.key < $1.key }) {
+            if let problem = Self.outputNameProblem(name) {
+                return failed("output name '\(name.debugDescription.dropFirst().dropLast())' \(problem): an output's name must be a plain file name in $MLP_OUTPUTS (no '/', not '.' or '..'); rename the output in mlp.yaml")
             }
-            if type == .directory || (type == .model && isDirectory.boolValue) {
-                guard isDirectory.boolValue else { return .failed(message: "output '\(name)' must be a directory", exitCode: exitCode, timedOut: false) }
-                let ref = try artifacts.ingest(directory: path, as: type)
-                outputs[name] = .artifact(ref)
-                newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
-            } else if type.isArtifact {
-                guard !isDirectory.boolValue else { return .failed(message: "output '\(name)' must be a file, not a directory", exitCode: exitCode, timedOut: false) }
-                let ref = try artifacts.ingest(file: path, as: type)
-                outputs[name] = .artifact(ref)
-                newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
-            } else {
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                do {
+            let path = "\(directory)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0 else {
+                return failed("the step did not write its output '\(name)' (\(type)); write it to $MLP_OUTPUTS/\(name)")
+            }
+            let kind = info.st_mode & S_IFMT
+            if kind == S_IFLNK {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                return failed("output '\(name)' is a symbolic link (to \(target)); mlp stores only what the step wrote itself: copy the file (or folder) into $MLP_OUTPUTS/\(name) instead of linking it")
+            }
+            guard kind == S_IFREG || kind == S_IFDIR else {
+                return failed("output '\(name)' is \(ArtifactStore.fileKind(kind)); an output must be a regular file or a folder of regular files")
+            }
+            let isDirectory = kind == S_IFDIR
+            do {
+                if type == .directory || (type == .model && isDirectory) {
+                    guard isDirectory else { return failed("output '\(name)' must be a directory") }
+                    let ref = try artifacts.ingest(directory: path, as: type)
+                    outputs[name] = .artifact(ref)
+                    newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
+                    continue
+                } else if type.isArtifact {
+                    guard !isDirectory else { return failed("output '\(name)' must be a file, not a directory") }
+                    let ref = try artifacts.ingest(file: path, as: type)
+                    outputs[name] = .artifact(ref)
+                    newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
+                    continue
+                }
+            } catch let error as ArtifactStoreError {
+                return failed("output '\(name)': \(error)")
+            }
+            guard !isDirectory else { return failed("output '\(name)' (\(type)) must be a file, not a directory") }
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            do {
                     let value = try PortValue.parse(text, as: type)
                     outputs[name] = value
                     if type == .metrics, case .json(.object(let fields)) = value {
                         for (key, field) in fields.sorted(by: { $0.key < $1.key }) {
                             if let number = field.doubleValue {
-                                metrics.append(MetricRecord(runID: job.record.runID, stepID: job.record.id, key: key, value: number, iteration: nil, createdAt: stamp))
+                                metrics.append(MetricRecord(runID: runID, stepID: stepID, key: key, value: number, iteration: nil, createdAt: stamp))
                             }
                         }
                     }
-                } catch {
-                    return .failed(message: "output '\(name)': \(error)", exitCode: exitCode, timedOut: false)
-                }
+            } catch {
+                return .failed(message: "output '\(name)': \(error)", exitCode: exitCode, timedOut: false)
             }
         }
+        if let problem = Self.metricsLogProblem(metricsPath) { return failed(problem) }
         if let log = try? String(contentsOfFile: metricsPath, encoding: .utf8) {
             for (number, line) in log.split(separator: "\n").enumerated() {
                 guard let json = try? JSONValue(parsing: String(line)), let key = json["key"]?.stringValue, let value = json["value"]?.doubleValue else {
                     return .failed(message: "$MLP_METRICS line \(number + 1) is not {\"key\": …, \"value\": …}", exitCode: exitCode, timedOut: false)
                 }
                 let iteration = json["step"]?.doubleValue.map { Int($0) }
-                metrics.append(MetricRecord(runID: job.record.runID, stepID: job.record.id, key: key, value: value, iteration: iteration, createdAt: stamp))
+                metrics.append(MetricRecord(runID: runID, stepID: stepID, key: key, value: value, iteration: iteration, createdAt: stamp))
             }
         }
         return .succeeded(outputs: outputs, artifacts: newArtifacts, metrics: metrics, exitCode: exitCode)

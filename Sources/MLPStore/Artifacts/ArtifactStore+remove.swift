@@ -19,6 +19,8 @@ extension ArtifactStore {
             throw ArtifactStoreError(path: blob, reason: "cannot remove: \(String(cString: strerror(errno)))")
         }
         Self.syncDirectory((blob as NSString).deletingLastPathComponent)
+        unlink(stampPath(digest))
+        unlink("\(root)/stamps/tree-\(digest)")
         let tree = "\(root)/trees/\(digest)"
         let doomed = "\(root)/tmp/removed-\(UUID().uuidString)"
         if rename(tree, doomed) == 0 {

@@ -17,12 +17,16 @@ public struct ArtifactStoreError: Error, CustomStringConvertible, Sendable {
 ///
 /// A directory artifact is stored as its files plus a manifest (relative path, mode, digest, size
 /// of each file); the manifest's digest is the directory's. ``materialize(_:)`` rebuilds the folder.
+///
+/// Only regular files and folders of them are stored: a symbolic link, FIFO, socket or device is
+/// refused with an error naming it. Reading an artifact (``path(for:)``) verifies its blob against
+/// its digest, cheaply (see ``verify(digest:)``), so bytes changed on disk are never handed to a step.
 public final class ArtifactStore: Sendable {
     public let root: String
 
     public init(root: String) throws {
         self.root = root
-        for sub in ["sha256", "tmp", "trees"] {
+        for sub in ["sha256", "tmp", "trees", "stamps"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
         }
     }
@@ -34,8 +38,13 @@ public final class ArtifactStore: Sendable {
 
     /// The path a step reads an artifact from: the blob for a file, the rebuilt folder for a
     /// directory (a `directory` artifact, or a `model` stored as a folder, as mlp's trainers write them).
+    ///
+    /// The blob is verified first (``verify(digest:)``), and a rebuilt folder's files are checked
+    /// against the manifest, so what the path holds is what the digest names.
+    /// - Throws: ``ArtifactIntegrityError`` when the stored bytes are missing or changed.
     public func path(for ref: ArtifactRef) throws -> String {
-        ref.type == .directory || (ref.type == .model && isFolder(ref)) ? try materialize(ref) : blobPath(ref.digest)
+        try verify(digest: ref.digest)
+        return ref.type == .directory || (ref.type == .model && isFolder(ref)) ? try materialize(ref) : blobPath(ref.digest)
     }
 
     /// Whether the artifact was stored from a folder (its blob is a directory manifest).
@@ -67,10 +76,50 @@ public final class ArtifactStore: Sendable {
     }
 
     /// Moves a file a step wrote into the store and returns its reference. The file is consumed.
+    ///
+    /// The file must be a regular file: a symbolic link (whose target mlp would make read-only and
+    /// whose edits would break the digest), a FIFO, socket or device is refused. A file with other
+    /// hard links is copied rather than moved, so no name outside the store shares a blob's inode.
+    /// - Throws: ``ArtifactStoreError`` naming the path and what it is.
     public func ingest(file path: String, as type: PortType) throws -> ArtifactRef {
-        let (digest, size) = try Self.digest(ofFile: path, sync: true)
+        let fd = try Self.openRegularFile(path, followSymlinks: false)
+        var info = stat()
+        let linked = fstat(fd, &info) == 0 && info.st_nlink > 1
+        close(fd)
+        if linked {
+            let copy = "\(root)/tmp/\(UUID().uuidString)"
+            try Self.copyRegularFile(path, to: copy)
+            unlink(path)
+            return try ingest(file: copy, as: type)
+        }
+        let (digest, size) = try Self.digest(ofFile: path, sync: true, followSymlinks: false)
         try place(path, digest: digest)
         return ArtifactRef(digest: digest, type: type, size: size)
+    }
+
+    /// Copies the bytes of the regular file at `source` to a new file at `destination`.
+    static func copyRegularFile(_ source: String, to destination: String) throws {
+        let input = try openRegularFile(source, followSymlinks: false)
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw ArtifactStoreError(path: destination, reason: String(cString: strerror(errno))) }
+        defer { close(output) }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer.baseAddress, chunk)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw ArtifactStoreError(path: source, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            var offset = 0
+            while offset < count {
+                let written = write(output, buffer.baseAddress! + offset, count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { throw ArtifactStoreError(path: destination, reason: String(cString: strerror(errno))) }
+                offset += written
+            }
+        }
     }
 
     /// Stores bytes and returns their reference.
@@ -82,20 +131,16 @@ public final class ArtifactStore: Sendable {
 
     /// Stores every file below `path` and a manifest of them; returns the directory's reference,
     /// of `type` (`directory`, or `model` for a model artifact folder).
+    ///
+    /// `path` must be a folder (not a link to one), holding only regular files and folders: the
+    /// whole tree is checked before anything is stored, and a symbolic link, FIFO, socket or device
+    /// anywhere in it is refused with an error naming it.
     public func ingest(directory path: String, as type: PortType = .directory) throws -> ArtifactRef {
         var entries: [JSONValue] = []
         var total: Int64 = 0
         let base = URL(fileURLWithPath: path).standardizedFileURL.path
-        guard let walker = FileManager.default.enumerator(atPath: base) else {
-            throw ArtifactStoreError(path: path, reason: "cannot read the directory")
-        }
         var files: [String] = []
-        while let relative = walker.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            let full = "\(base)/\(relative)"
-            FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { files.append(relative) }
-        }
+        try Self.collectRegularFiles(in: base, relative: "", into: &files)
         for relative in files.sorted() {
             let full = "\(base)/\(relative)"
             let attributes = try FileManager.default.attributesOfItem(atPath: full)
@@ -110,24 +155,69 @@ public final class ArtifactStore: Sendable {
         return ArtifactRef(digest: stored.digest, type: type, size: total)
     }
 
-    /// Rebuilds a directory artifact under `trees/<digest>` (once; later calls reuse it).
+    /// The relative paths of the regular files below `folder/relative`, refusing anything else.
+    static func collectRegularFiles(in base: String, relative: String, into files: inout [String]) throws {
+        let folder = relative.isEmpty ? base : "\(base)/\(relative)"
+        var info = stat()
+        guard lstat(folder, &info) == 0 else { throw ArtifactStoreError(path: folder, reason: String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            let what = info.st_mode & S_IFMT == S_IFLNK ? "a symbolic link (to \(linkTarget(folder)))" : fileKind(info.st_mode)
+            throw ArtifactStoreError(path: folder, reason: "is \(what), not a folder")
+        }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            throw ArtifactStoreError(path: folder, reason: "cannot read the folder: \(error.localizedDescription)")
+        }
+        for name in names.sorted() {
+            let child = relative.isEmpty ? name : "\(relative)/\(name)"
+            var entry = stat()
+            guard lstat("\(base)/\(child)", &entry) == 0 else { throw ArtifactStoreError(path: "\(base)/\(child)", reason: String(cString: strerror(errno))) }
+            switch entry.st_mode & S_IFMT {
+            case S_IFREG: files.append(child)
+            case S_IFDIR: try collectRegularFiles(in: base, relative: child, into: &files)
+            case S_IFLNK:
+                throw ArtifactStoreError(path: "\(base)/\(child)", reason: "is a symbolic link (to \(linkTarget("\(base)/\(child)"))); a stored folder holds only regular files and folders: write the file itself")
+            default:
+                throw ArtifactStoreError(path: "\(base)/\(child)", reason: "is \(fileKind(entry.st_mode)); a stored folder holds only regular files and folders")
+            }
+        }
+    }
+
+    /// The entries of a directory manifest: relative path, digest and whether the file is executable.
+    func manifestEntries(_ digest: String) throws -> [(path: String, digest: String, executable: Bool)] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: blobPath(digest)))
+        guard let manifest = try? JSONDecoder().decode(JSONValue.self, from: data), let entries = manifest["entries"]?.arrayValue else {
+            throw ArtifactStoreError(path: blobPath(digest), reason: "not a directory manifest")
+        }
+        return try entries.map { entry in
+            guard let relative = entry["path"]?.stringValue, let digest = entry["digest"]?.stringValue, Self.isDigest(digest), !relative.isEmpty,
+                  !relative.hasPrefix("/"), !relative.split(separator: "/").contains(".."), !relative.contains("\0") else {
+                throw ArtifactStoreError(path: blobPath(digest), reason: "bad manifest entry")
+            }
+            return (relative, digest, entry["executable"] == .bool(true))
+        }
+    }
+
+    /// Rebuilds a directory artifact under `trees/<digest>` (once; later calls reuse it, after
+    /// checking that its files are still the ones rebuilt: a folder whose files were changed is
+    /// rebuilt from the verified blobs).
     public func materialize(_ ref: ArtifactRef) throws -> String {
         let target = "\(root)/trees/\(ref.digest)"
-        if FileManager.default.fileExists(atPath: target) { return target }
-        let data = try Data(contentsOf: URL(fileURLWithPath: blobPath(ref.digest)))
-        guard let manifest = try? JSONDecoder().decode(JSONValue.self, from: data), let entries = manifest["entries"]?.arrayValue else {
-            throw ArtifactStoreError(path: blobPath(ref.digest), reason: "not a directory manifest")
+        try verify(digest: ref.digest)
+        let entries = try manifestEntries(ref.digest)
+        if FileManager.default.fileExists(atPath: target) {
+            if treeIsIntact(target, digest: ref.digest, entries: entries) { return target }
+            let doomed = "\(root)/tmp/removed-\(UUID().uuidString)"
+            if rename(target, doomed) == 0 { try? FileManager.default.removeItem(atPath: doomed) }
         }
         let staging = "\(root)/tmp/tree-\(UUID().uuidString)"
         for entry in entries {
-            guard let relative = entry["path"]?.stringValue, let digest = entry["digest"]?.stringValue,
-                  !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
-                throw ArtifactStoreError(path: blobPath(ref.digest), reason: "bad manifest entry")
-            }
+            let (relative, digest) = (entry.path, entry.digest)
+            try verify(digest: digest)
             let destination = "\(staging)/\(relative)"
             try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: blobPath(digest), toPath: destination)
-            let mode = entry["executable"] == .bool(true) ? 0o555 : 0o444
+            let mode = entry.executable ? 0o555 : 0o444
             chmod(destination, mode_t(mode))
         }
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
@@ -135,7 +225,39 @@ public final class ArtifactStore: Sendable {
             throw ArtifactStoreError(path: target, reason: String(cString: strerror(errno)))
         }
         try? FileManager.default.removeItem(atPath: staging)
+        stampTree(target, digest: ref.digest, entries: entries)
         return target
+    }
+
+    /// Records what `lstat` says of each file of a rebuilt folder.
+    func stampTree(_ target: String, digest: String, entries: [(path: String, digest: String, executable: Bool)]) {
+        var lines: [String] = []
+        for entry in entries {
+            var info = stat()
+            guard lstat("\(target)/\(entry.path)", &info) == 0 else { return }
+            lines.append(BlobStamp(info).text)
+        }
+        writeStamp(lines.joined(), to: "\(root)/stamps/tree-\(digest)")
+    }
+
+    /// Whether a rebuilt folder still holds the files of its manifest: by their stamps, else by
+    /// hashing them (and stamping them again when they match).
+    func treeIsIntact(_ target: String, digest: String, entries: [(path: String, digest: String, executable: Bool)]) -> Bool {
+        var current: [BlobStamp] = []
+        for entry in entries {
+            var info = stat()
+            guard lstat("\(target)/\(entry.path)", &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+            current.append(BlobStamp(info))
+        }
+        if let text = readStamp("\(root)/stamps/tree-\(digest)") {
+            let recorded = text.split(separator: "\n").map { BlobStamp(text: String($0)) }
+            if recorded.count == current.count, zip(recorded, current).allSatisfy({ $0 == $1 }) { return true }
+        }
+        for entry in entries {
+            guard (try? Self.digest(ofFile: "\(target)/\(entry.path)", followSymlinks: false).0) == entry.digest else { return false }
+        }
+        stampTree(target, digest: digest, entries: entries)
+        return true
     }
 
     /// Removes temporary files left by an interrupted process.
@@ -149,8 +271,14 @@ public final class ArtifactStore: Sendable {
     private func place(_ source: String, digest: String) throws {
         let destination = blobPath(digest)
         if FileManager.default.fileExists(atPath: destination) {
-            try? FileManager.default.removeItem(atPath: source)
-            return
+            // The same bytes are stored already, unless the stored copy was damaged: then the new
+            // copy replaces it. Either way the stamp is written again, which tells `mlp gc` that
+            // the blob was just stored (a run may not have recorded it yet).
+            if (try? verify(digest: digest)) != nil {
+                try? FileManager.default.removeItem(atPath: source)
+                stampBlob(digest)
+                return
+            }
         }
         let folder = (destination as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -160,7 +288,7 @@ public final class ArtifactStore: Sendable {
             if errno == EXDEV {
                 // Written on another file system: copy into our tmp first, then rename.
                 let temporary = "\(root)/tmp/\(UUID().uuidString)"
-                try FileManager.default.copyItem(atPath: source, toPath: temporary)
+                try Self.copyRegularFile(source, to: temporary)
                 _ = try Self.digest(ofFile: temporary, sync: true)
                 try FileManager.default.removeItem(atPath: source)
                 return try place(temporary, digest: digest)
@@ -168,12 +296,16 @@ public final class ArtifactStore: Sendable {
             throw ArtifactStoreError(path: destination, reason: reason)
         }
         Self.syncDirectory(folder)
+        stampBlob(digest)
     }
 
-    /// SHA-256 and size of a file; with `sync`, the file is also flushed to disk.
-    public static func digest(ofFile path: String, sync: Bool = false) throws -> (String, Int64) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ArtifactStoreError(path: path, reason: String(cString: strerror(errno))) }
+    /// SHA-256 and size of a regular file; with `sync`, the file is also flushed to disk.
+    ///
+    /// Only a regular file is read (checked before it is opened, see ``openRegularFile(_:followSymlinks:)``):
+    /// a FIFO, socket or device (`/dev/zero`) is refused rather than read forever.
+    /// - Parameter followSymlinks: whether a symbolic link to a regular file is read (else refused).
+    public static func digest(ofFile path: String, sync: Bool = false, followSymlinks: Bool = true) throws -> (String, Int64) {
+        let fd = try openRegularFile(path, followSymlinks: followSymlinks)
         defer { close(fd) }
         var hasher = SHA256()
         var size: Int64 = 0

@@ -107,6 +107,8 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         }
         if let registration = change.registration {
             var version = registration.version
+            try ModelName.validate(version.name)
+            for alias in registration.aliases { try ModelName.validate(alias, what: "alias") }
             // Registering is idempotent per step: a resumed run gets the version it already has.
             if let stepID = version.stepID,
                let existing = try ModelVersionRecord.filter(Column("stepID") == stepID && Column("name") == version.name).fetchOne(db) {
@@ -424,6 +426,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     }
 
     static func moveAlias(_ db: Database, name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord {
+        try ModelName.validate(alias, what: "alias")
         guard try ModelVersionRecord.filter(Column("name") == name && Column("version") == version).fetchCount(db) == 1 else {
             throw StoreError.modelNotFound("\(name):\(version)")
         }
