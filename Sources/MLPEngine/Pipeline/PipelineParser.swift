@@ -442,7 +442,11 @@ public struct PipelineParser {
         do {
             return try TimeSpan(validating: text)
         } catch let problem as TimeSpan.ParseError {
-            error(node, "\(what): \(problem)", expected: problem.tooLong ? "at most 36500d" : "a duration such as 500ms, 30s or 1h30m")
+            if problem.tooLong {
+                error(node, "\(what) '\(text)' is longer than the longest duration mlp accepts (100 years)", expected: "at most 36500d")
+            } else {
+                error(node, "\(what) '\(text)' is not a duration", expected: "a duration such as 500ms, 30s or 1h30m")
+            }
         } catch {
             self.error(node, "\(what): \(error)")
         }
