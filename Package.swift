@@ -9,6 +9,11 @@ let package = Package(
         .library(name: "MLPCore", targets: ["MLPCore"]),
         // The engine with its first-party executors, for embedding and for Benchmarks/.
         .library(name: "MLPEngineKit", targets: ["MLPEngine", "ShellTask", "PythonTask"]),
+        // The modules the libFuzzer targets in Fuzz/ drive (make fuzz-build); nothing else uses these.
+        .library(name: "MLPServe", targets: ["MLPServe"]),
+        .library(name: "MLPTrain", targets: ["MLPTrain"]),
+        .library(name: "MLPModels", targets: ["MLPModels"]),
+        .library(name: "MLPData", targets: ["MLPData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -1,0 +1,71 @@
+// libFuzzer target: an infer request body, read as `mlp serve` reads it (the fast parser, then
+// JSONDecoder when it gives up), then checked and answered by tabular models behind the protocol:
+// a classifier taking one input per source column (numeric, one-hot and bool) or `features`, and a
+// regressor taking `features` only. Errors are answers (400s); only a crash, a sanitizer report,
+// an allocation over libFuzzer's limit or a hang is a finding.
+import Foundation
+@testable import MLPServe
+@testable import MLPTrain
+import LibFuzzerMain
+
+/// A model with a fixed encoder whose forward pass only checks the matrix it is given: the fuzzer
+/// exercises the server's checks, not a trainer's maths.
+struct FixedModel: TrainedModel {
+    let format = "mlp-fuzz/1"
+    let target = "label"
+    let encoder: FeatureEncoder
+    let task: PredictionTask
+
+    func predict(_ features: FeatureMatrix) throws -> Prediction {
+        guard features.columns == encoder.featureCount, features.values.count == features.rows * features.columns else {
+            throw TrainingError(message: "the fuzz model got a \(features.rows)×\(features.columns) matrix of \(features.values.count) values")
+        }
+        switch task {
+        case .classification:
+            return .classification(classes: ["no", "yes"], probabilities: Array(repeating: [0.25, 0.75], count: features.rows))
+        case .regression:
+            return .regression(values: (0..<features.rows).map { row in features.values[(row * features.columns)..<((row + 1) * features.columns)].reduce(0, +) })
+        }
+    }
+
+    func validate() throws {}
+}
+
+let endpoints: [BatchedModelEndpoint<TabularServedModel>] = {
+    let columns = FeatureEncoder(columns: ["x", "colour", "flag"], encodings: [.numeric, .oneHot(categories: ["blue", "green", "red"]), .numeric])
+    let features = FeatureEncoder(columns: ["a", "b"], encodings: [.numeric, .numeric])
+    return [
+        (FixedModel(encoder: columns, task: .classification), "classifier"),
+        (FixedModel(encoder: features, task: .regression), "regressor"),
+    ].map { model, name in
+        // swiftlint:disable:next force_try
+        BatchedModelEndpoint(name: name, version: "1", model: try! TabularServedModel(model: model), batching: BatchingOptions(maxBatchSize: 8, maxDelay: .zero))
+    }
+}()
+
+/// The request in `body` as InferenceBody.decode reads it (without NIO's ByteBuffer).
+func decode(_ body: UnsafeRawBufferPointer) -> InferenceRequest? {
+    if let request = InferenceRequestParser.parse(body) { return request }
+    return try? JSONDecoder().decode(InferenceRequest.self, from: Data(body))
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard let request = decode(UnsafeRawBufferPointer(start: data, count: size)) else { return 0 }
+    for endpoint in endpoints {
+        do {
+            let response = try endpoint.inferInline(request)
+            if response.jsonBytes() == nil { _ = try? JSONEncoder().encode(response) }
+        } catch {
+            _ = "\(error)"   // the 400's message is built from the request: it must not trap either
+        }
+    }
+    return 0
+}
+
+/// The program's entry point: SwiftPM links `main` to `FuzzInferRequest_main` on Linux, so libFuzzer's
+/// driver is started from here (where libFuzzer's own `main` is linked instead, this is unused).
+@_cdecl("FuzzInferRequest_main")
+public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    mlp_libfuzzer_main(argc, argv)
+}
