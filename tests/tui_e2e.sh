@@ -230,7 +230,7 @@ keys a
 wait_for "approve gate of $RUN_C"
 keys -l "detached and approved"
 keys Enter
-wait_for "approved gate of run $RUN_C as e2e-tester; resuming the run in the background"
+wait_for "approved gate of run $RUN_C as e2e-tester; continuing the run in the background"
 deadline=$((SECONDS + 60))
 while [ "$SECONDS" -lt "$deadline" ]; do
     [ "$("$MLP" show "$RUN_C" -C "$PROJECT" --json | json_field 'd["run"]["status"]')" = succeeded ] && break

@@ -46,7 +46,7 @@ extension MLPCommandLine {
             default: opening = RunView(runID: try store.findRun(open).id)
             }
             let context = TUIContext(store: store, user: by ?? currentUser(), afterDecision: { decision in
-                Driving.continueRun(after: decision, engine: engine)
+                Driving.continueRun(after: decision, engine: engine).message
             }, dependencies: Self.dependencies(of:))
             // Esc from a view opened directly lands on the runs list.
             let app = TUIApp(context: context, root: RunsView(), opening: opening)

@@ -31,6 +31,10 @@ struct DecisionOptions: ParsableArguments {
             return
         }
         print("\(approve ? "approved" : "rejected") gate \(gate) of run \(record.id) as \(decision.decidedBy ?? "?")")
-        print(next)
+        if next.startedInBackground {
+            print("\(next.message); follow it with `mlp show \(record.id)` (its driver logs to .mlp/runs/\(record.id)/driver.log)")
+        } else {
+            print(next.message)
+        }
     }
 }

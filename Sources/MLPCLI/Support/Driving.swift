@@ -51,15 +51,16 @@ enum Driving {
 
     /// After a decision on a gate (from `mlp approve`, `mlp reject` or the TUI): the process
     /// driving the run picks it up; when none does (a `--detach`ed run stops at its gates), one is
-    /// started in the background, as `mlp resume` would. Returns what happens next, for the user.
-    static func continueRun(after decision: ApprovalRecord, engine: Engine) -> String {
+    /// started in the background, as `mlp resume` would. Returns a line that says what happens next
+    /// (short: the TUI shows it in its status bar), and whether a background driver was started.
+    static func continueRun(after decision: ApprovalRecord, engine: Engine) -> (message: String, startedInBackground: Bool) {
         let runID = decision.runID
-        if engine.isDriven(runID: runID) { return "the process driving the run picks the decision up now" }
+        if engine.isDriven(runID: runID) { return ("the process driving the run picks it up now", false) }
         do {
             try startInBackground(engine: engine, runID: runID)
-            return "continuing the run in the background; follow it with `mlp show \(runID)` (its driver logs to .mlp/runs/\(runID)/driver.log)"
+            return ("continuing the run in the background", true)
         } catch {
-            return "could not continue the run in the background (\(error)); `mlp resume \(runID)` continues it"
+            return ("`mlp resume \(runID)` continues the run (could not start it: \(error))", false)
         }
     }
 
