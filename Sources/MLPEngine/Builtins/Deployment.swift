@@ -24,6 +24,8 @@ extension StepRunner {
             }
         }
         let version = try store.resolveModel(reference)
+        // A deployment never points at a version whose stored bytes changed.
+        try artifacts.verify(digest: version.digest)
         let existing = try store.deployment(name: name)
         var spec = DeploymentSpec(name: name, model: version.name, version: version.version,
                                   mode: kind == .deployCanary ? .canary : .shadow,

@@ -11,6 +11,8 @@ extension StepRunner {
         guard case .artifact(let model) = job.config["model"] else { throw ResolutionError(message: "register: 'model' must be an artifact") }
         guard case .string(let name) = job.config["name"] else { throw ResolutionError(message: "register: 'name' must be a string") }
         do { try ModelName.validate(name) } catch { throw ResolutionError(message: "register: 'name': \(error)") }
+        // The registry records only bytes that are what the model's digest names.
+        try artifacts.verify(digest: model.digest)
         var aliases: [String] = []
         switch job.config["alias"] {
         case .string(let alias)?: aliases = [alias]
