@@ -151,6 +151,12 @@ public struct TabularServedModel: BatchableModel {
             guard input.shape.count == 1 || (input.shape.count == 2 && input.shape[1] == 1) else {
                 throw ServeError.badRequest("input '\(name)' must have shape [batch] or [batch, 1] (one value of the column per example), not \(input.shape)")
             }
+            // The shape is checked against the data (and so bounded by the body) before the rows
+            // it sizes are allocated.
+            switch encoding {
+            case .numeric: _ = try input.validated(allowed: Self.numericColumnTypes)
+            case .oneHot: _ = try input.validated(allowed: [.bytes])
+            }
             let count = input.shape[0]
             if let batch, batch != count {
                 throw ServeError.badRequest("input '\(name)' has \(count) examples but '\(encoder.columns[0])' has \(batch); every column input needs the same batch")
@@ -161,7 +167,6 @@ public struct TabularServedModel: BatchableModel {
             }
             switch encoding {
             case .numeric:
-                _ = try input.validated(allowed: Self.numericColumnTypes)
                 let values: [Double]
                 switch input.data {
                 case .numbers(let numbers): values = numbers
@@ -175,7 +180,6 @@ public struct TabularServedModel: BatchableModel {
                 for row in 0..<count { rows[row][offset] = values[row] }
                 offset += 1
             case .oneHot(let categories):
-                _ = try input.validated(allowed: [.bytes])
                 guard case .strings(let values) = input.data else { break }
                 let position = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($0.element, $0.offset) })
                 for row in 0..<count {

@@ -4,7 +4,8 @@ import NIOCore
 /// Reading an infer request's body, shared by the router's infer handler and the inline fast
 /// path (``InferFastPathHandler``) so both answer the same bodies with the same words.
 enum InferenceBody {
-    /// The request in `body`.
+    /// The request in `body`, every input's shape checked against its data
+    /// (``InferenceRequest/InputTensor/checkedElementCount()``).
     ///
     /// - Throws: ``ServeError`` (400) saying what is wrong with the body and where.
     static func decode(_ body: ByteBuffer) throws -> InferenceRequest {
@@ -13,14 +14,20 @@ enum InferenceBody {
         }
         // The fast reader takes the common well-formed body; anything else (and every error) goes
         // through JSONDecoder, which words the message.
-        if let request = body.readableBytesView.withContiguousStorageIfAvailable({ InferenceRequestParser.parse(UnsafeRawBufferPointer($0)) }) ?? nil {
-            return request
+        let request: InferenceRequest
+        if let parsed = body.readableBytesView.withContiguousStorageIfAvailable({ InferenceRequestParser.parse(UnsafeRawBufferPointer($0)) }) ?? nil {
+            request = parsed
+        } else {
+            do {
+                request = try JSONDecoder().decode(InferenceRequest.self, from: Data(body.readableBytesView))
+            } catch let error as DecodingError {
+                throw ServeError.badRequest("the request body is not a valid inference request: \(describe(error))")
+            }
         }
-        do {
-            return try JSONDecoder().decode(InferenceRequest.self, from: Data(body.readableBytesView))
-        } catch let error as DecodingError {
-            throw ServeError.badRequest("the request body is not a valid inference request: \(describe(error))")
-        }
+        // Shapes are untrusted numbers: checked against the data here, before any model sizes
+        // an allocation by them (a few integer operations per input).
+        try request.checkShapes()
+        return request
     }
 
     /// The 413 for a body over the server's limit.

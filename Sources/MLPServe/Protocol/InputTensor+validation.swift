@@ -1,4 +1,37 @@
 extension InferenceRequest.InputTensor {
+    /// The most dimensions a shape may have (as deep as data may be nested).
+    static let maximumRank = 32
+
+    /// The number of elements the shape holds, after checking that it can be trusted: at most
+    /// ``maximumRank`` dimensions, none negative, a product counted with overflow-checked
+    /// arithmetic, and equal to the number of elements `data` holds. So a checked shape is
+    /// bounded by the body the data came in, and no allocation sized by it can be larger.
+    ///
+    /// Every infer request's inputs pass this check as the body is read (``InferenceBody``), on
+    /// the inline fast path and through the router alike, before any model sees the request.
+    ///
+    /// - Throws: ``ServeError`` (400) naming the input, its shape and what to send instead.
+    func checkedElementCount() throws -> Int {
+        guard shape.count <= Self.maximumRank else {
+            throw ServeError.badRequest("input '\(name)': shape has \(shape.count) dimensions, more than the \(Self.maximumRank) allowed")
+        }
+        var elements = 1
+        for dimension in shape {
+            guard dimension >= 0 else {
+                throw ServeError.badRequest("input '\(name)': shape \(shape) has a negative dimension; every dimension is a count of 0 or more")
+            }
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+            guard !overflow else {
+                throw ServeError.badRequest("input '\(name)': shape \(shape) has more elements than can be counted; the shape's product must be the number of elements in data (\(data.count))")
+            }
+            elements = product
+        }
+        guard elements == data.count else {
+            throw ServeError.badRequest("input '\(name)': shape \(shape) holds \(elements) elements but data has \(data.count)")
+        }
+        return elements
+    }
+
     /// Checks the tensor against itself and against what the model takes: a known datatype that
     /// is one of `allowed`, no negative dimension, a shape whose element count (overflow-checked)
     /// is the number of elements sent, and elements of the kind and range the datatype says.
@@ -13,16 +46,7 @@ extension InferenceRequest.InputTensor {
         guard allowed.contains(type) else {
             throw ServeError.badRequest("input '\(name)' has datatype \(type.rawValue), but the model takes \(allowedNames)")
         }
-        var elements = 1
-        for dimension in shape {
-            guard dimension >= 0 else { throw ServeError.badRequest("input '\(name)': shape \(shape) has a negative dimension") }
-            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { throw ServeError.badRequest("input '\(name)': shape \(shape) has more elements than can be counted") }
-            elements = product
-        }
-        guard elements == data.count else {
-            throw ServeError.badRequest("input '\(name)': shape \(shape) holds \(elements) elements but data has \(data.count)")
-        }
+        let elements = try checkedElementCount()
         guard elements > 0 else { return type }
         switch (type, data) {
         case (.bytes, .strings), (.bool, .bools): break
@@ -43,6 +67,13 @@ extension InferenceRequest.InputTensor {
 }
 
 extension InferenceRequest {
+    /// Checks every input's shape against its data (``InputTensor/checkedElementCount()``).
+    ///
+    /// - Throws: ``ServeError`` (400) for the first input whose shape cannot be trusted.
+    func checkShapes() throws {
+        for input in inputs { _ = try input.checkedElementCount() }
+    }
+
     /// The input named `name`, after checking that the request names no input the model does not take.
     ///
     /// - Throws: ``ServeError`` (400) when it is missing, given twice, or another name is sent.
