@@ -335,7 +335,9 @@ final class CountingInlineEndpoint: InlineModelEndpoint, @unchecked Sendable {
             + "HEAD /v2/nothing HTTP/1.1\r\nhost: t\r\n\r\n" + infer + "GET /v2/health/live HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"
         let written = WrittenBytes()
         try await app.test(.live) { client in
-            written.append(contentsOf: try Self.exchangeOverOneConnection(port: try #require(client.port), Array(request.utf8)))
+            // Off Swift's cooperative pool: the blocking reads must not hold the threads the router's tasks need.
+            let port = try #require(client.port)
+            written.append(contentsOf: try await offThePool { try Self.exchangeOverOneConnection(port: port, Array(request.utf8)) })
         }
         var answers: [WrittenResponse] = []
         for toHEAD in [false, false, false, true, true, false, false] { answers.append(try #require(written.next(toHEAD: toHEAD))) }

@@ -29,7 +29,14 @@ extension MLPCommandLine {
                 that long for company (worth it for a large model under heavy load; it adds that much latency to a lone \
                 request). A tabular model served with no batching delay (the default) answers its infer requests on \
                 the connection's own thread as soon as the body is read: its forward pass takes microseconds, less than \
-                handing the request over would. SIGTERM or SIGINT stops the server gracefully.
+                handing the request over would. SIGTERM or SIGINT stops the server gracefully: requests already read are \
+                answered, a body still arriving gets 5 more seconds.
+
+                Connections: at most --max-connections are open at once (further clients wait in the listen backlog until \
+                one closes); one waiting for a request's head longer than --idle-timeout seconds is closed (a head sent a \
+                byte at a time counts as waiting), and a body that takes longer than --read-timeout seconds from its head \
+                is answered 408. A request sent with 'Expect: 100-continue' is answered '100 Continue' at once. The \
+                server raises its open-file limit to fit --max-connections when the hard limit allows.
 
                 With --log-requests, answered requests are logged as dataset artifacts of the project (one row per \
                 input row: time, version, the model's input columns, its answer), which `mlp drift NAME --reference DATA` \
@@ -66,6 +73,15 @@ extension MLPCommandLine {
         @Option(name: .customLong("max-body"), help: "The largest request body accepted, in bytes.")
         var maxBody = 16 << 20
 
+        @Option(name: .customLong("max-connections"), help: "The most connections open at once; more wait in the listen backlog (each takes a file descriptor; default: 512, fewer if the open-file limit allows fewer).")
+        var maxConnections: Int?
+
+        @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may wait for a request's head (keep-alive between requests included) before it is closed.")
+        var idleTimeout = 60.0
+
+        @Option(name: .customLong("read-timeout"), help: "Seconds a request's body may take to arrive after its head before it is answered 408.")
+        var readTimeout = 30.0
+
         @Option(help: "Threads for an embedding model's kernels (default: the machine's cores).")
         var threads: Int?
 
@@ -79,6 +95,9 @@ extension MLPCommandLine {
             guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1, not \(maxBatch)") }
             guard batchDelayMs >= 0, batchDelayMs <= 10_000 else { throw ValidationError("--batch-delay-ms must be in 0...10000, not \(batchDelayMs)") }
             guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024 bytes, not \(maxBody)") }
+            if let maxConnections, !(1...1_000_000).contains(maxConnections) { throw ValidationError("--max-connections must be in 1...1000000, not \(maxConnections)") }
+            guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be in (0, 86400] seconds, not \(idleTimeout)") }
+            guard readTimeout > 0, readTimeout <= 86_400 else { throw ValidationError("--read-timeout must be in (0, 86400] seconds, not \(readTimeout)") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
             if let token, token.isEmpty { throw ValidationError("--token is empty; leave it out to serve without one") }
             for entry in models { _ = try ModelArgument(entry) }
@@ -132,12 +151,47 @@ extension MLPCommandLine {
                 services.append(follower)
             }
             let settings = ServeSettings(host: host, port: port, token: token ?? ProcessInfo.processInfo.environment["MLP_SERVE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-                                         maxBodyBytes: maxBody, serverVersion: MLPCommandLine.configuration.version)
+                                         maxBodyBytes: maxBody, serverVersion: MLPCommandLine.configuration.version,
+                                         connectionLimits: ConnectionLimits(maxConnections: try Self.fileDescriptorsReserved(for: maxConnections),
+                                                                            idleTimeout: .milliseconds(Int64((idleTimeout * 1000).rounded())),
+                                                                            requestReadTimeout: .milliseconds(Int64((readTimeout * 1000).rounded()))))
             let requestLogs = try requestLog.make(models: repository, metrics: metrics, project: project)
             let json = self.json, host = self.host, announced = served
             try await InferenceServer.run(settings, models: repository, metrics: metrics, requestLogs: requestLogs, services: services) { port in
                 Self.announce(host: host, port: port, models: announced, json: json)
             }
+        }
+
+        /// File descriptors the server needs besides its connections (the listener, the store,
+        /// model files, request logs, the runtime's own).
+        static let descriptorsBesideConnections = 64
+
+        /// Raises the soft open-file limit so `connections` connections fit beside the server's
+        /// other descriptors (a connection past the limit failed to be accepted, and under a
+        /// low limit crashed the runtime); returns the cap: `asked`, or without one the default
+        /// (lowered, with a note on stderr, to what the hard limit fits).
+        ///
+        /// - Throws: ``ValidationError`` when the hard limit is too low, saying what to do.
+        static func fileDescriptorsReserved(for asked: Int?) throws -> Int {
+            let connections = asked ?? ConnectionLimits().maxConnections
+            var limit = rlimit()
+            guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return connections }
+            let needed = rlim_t(connections + descriptorsBesideConnections)
+            guard limit.rlim_cur != rlim_t.max, limit.rlim_cur < needed else { return connections }
+            if limit.rlim_max == rlim_t.max || limit.rlim_max >= needed {
+                var raised = limit
+                raised.rlim_cur = needed
+                if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { return connections }
+            }
+            let fits = Int(limit.rlim_max == rlim_t.max ? limit.rlim_cur : limit.rlim_max) - descriptorsBesideConnections
+            if asked == nil, fits >= 1 {
+                var raised = limit
+                raised.rlim_cur = raised.rlim_max
+                _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised)
+                FileHandle.standardError.write(Data("mlp serve: the open-file limit (ulimit -n) fits \(fits) connections, not \(connections): serving at most \(fits) at once\n".utf8))
+                return fits
+            }
+            throw ValidationError("--max-connections \(connections) needs \(needed) open files, but this process may open at most \(limit.rlim_max == rlim_t.max ? limit.rlim_cur : limit.rlim_max) (ulimit -n); give --max-connections \(max(1, fits)) or raise the limit")
         }
 
         struct ServedModel: Encodable {

@@ -16,6 +16,13 @@ import NIOHTTP1
 /// metrics and request log. Responses stay in request order on a pipelined connection: while the
 /// router owes an answer, later requests go to the router too. A shadow's mirrored run happens
 /// once the answer is flushed (``DeploymentEndpoint/routeInline(_:routingKey:)``).
+///
+/// It also keeps the connection's clock (``ConnectionLimits``), since it is the one handler that
+/// sees every request and every answer: a connection waiting for a request's head too long is
+/// closed, a body that does not arrive in time is answered 408, and once shutdown begins a body
+/// still being read gets a short grace. One timer per connection, rescheduled only when it
+/// fires, so a request costs no timer work; the clock is read where a request already reads it.
+/// A request sent with `Expect: 100-continue` is answered `100 Continue` as its head arrives.
 final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -32,6 +39,8 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let authorization: [UInt8]?
         let serverName: String
         let logger: Logger
+        /// The connection's timeouts.
+        var limits = ConnectionLimits()
     }
 
     /// Who answers a request taken here.
@@ -83,14 +92,36 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// go to the socket as they are (nil without one: they go on from this handler).
     private var responseEncoder: ChannelHandlerContext?
 
+    /// When the connection began waiting for what it waits for now: a request's head (from the
+    /// connection's start or its last answer), or the body of the request whose head was read.
+    private var waitingSince = ContinuousClock.now
+    /// When shutdown began (a `ChannelShouldQuiesceEvent`), if it has.
+    private var quiescingSince: ContinuousClock.Instant?
+    /// The connection's one timer (``ConnectionLimits``).
+    private var timer: Scheduled<Void>?
+
     init(settings: Settings) { self.settings = settings }
 
     func handlerAdded(context: ChannelHandlerContext) {
         responseEncoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        if context.channel.isActive { startTimer(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         responseEncoder = nil
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
     }
 
     // MARK: - Inbound
@@ -107,15 +138,22 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if routerAnswersOwed.isEmpty, let taken = take(head) {
-                state = .reading(taken)
-                body = nil
-                bodyTooLarge = false
-            } else {
-                routerAnswersOwed.append(head.method == .HEAD || head.method == .CONNECT)
-                state = .passing
-                context.fireChannelRead(wrapInboundOut(part))
+            if routerAnswersOwed.isEmpty {
+                if head.version.major == 1, head.version.minor >= 1, Self.expectsContinue(head, maxBodyBytes: settings.maxBodyBytes) {
+                    writeContinue(context: context)
+                }
+                if let taken = take(head) {
+                    state = .reading(taken)
+                    waitingSince = taken.started
+                    body = nil
+                    bodyTooLarge = false
+                    return
+                }
             }
+            routerAnswersOwed.append(head.method == .HEAD || head.method == .CONNECT)
+            state = .passing
+            waitingSince = .now
+            context.fireChannelRead(wrapInboundOut(part))
         case (.passing, .end):
             state = .idle
             context.fireChannelRead(wrapInboundOut(part))
@@ -147,6 +185,11 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
+            if quiescingSince == nil {
+                quiescingSince = .now
+                // A body still being read gets the grace, not the whole read timeout.
+                if isReadingBody { schedule(in: settings.limits.shutdownGrace, context: context) }
+            }
             switch state {
             case .reading, .answering:
                 // Let the request being read finish first; the event goes on once it is answered.
@@ -183,6 +226,7 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case .end:
             routerAnswerBodyless = false
             _ = routerAnswersOwed.popFirst()
+            if routerAnswersOwed.isEmpty, case .idle = state { waitingSince = .now }
         }
         context.write(data, promise: promise)
     }
@@ -298,7 +342,9 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         if recorder?.model != taken.name || recorder?.version != version {
             recorder = settings.metrics.recorder(model: taken.name, version: version)
         }
-        recorder!.recordRequest(seconds: Self.seconds(since: taken.started), errorStatus: errorStatus)
+        let now = ContinuousClock.now
+        waitingSince = now   // answered: the connection waits for its next request from now
+        recorder!.recordRequest(seconds: Self.seconds(from: taken.started, to: now), errorStatus: errorStatus)
     }
 
     /// Writes the whole answer, head and body, as one buffer straight to the socket side of NIO's
@@ -380,8 +426,104 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
+    private static func seconds(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> Double {
+        let elapsed = end - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    // MARK: - Expect: 100-continue
+
+    /// Whether the head asks for `100 Continue` before its body (and the body it announces is not
+    /// over the limit: that one is refused once read, as without the header).
+    static func expectsContinue(_ head: HTTPRequestHead, maxBodyBytes: Int) -> Bool {
+        guard let expect = head.headers.first(name: "expect"), expect.lowercased() == "100-continue" else { return false }
+        if let length = head.headers.first(name: "content-length").flatMap({ Int($0) }), length > maxBodyBytes { return false }
+        return true
+    }
+
+    private static let continueBytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// Sends `100 Continue` now (no earlier answer is owed, so it cannot land inside one).
+    private func writeContinue(context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: Self.continueBytes.count)
+        buffer.writeBytes(Self.continueBytes)
+        (responseEncoder ?? context).writeAndFlush(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
+    }
+
+    // MARK: - Timeouts
+
+    /// Whether a request's body is being read (by this handler or on its way to the router).
+    private var isReadingBody: Bool {
+        switch state {
+        case .reading, .passing: return true
+        case .idle, .answering: return false
+        }
+    }
+
+    /// What the connection waits for, and until when; nil while the server owes an answer.
+    private func deadline() -> (at: ContinuousClock.Instant, reason: TimeoutReason)? {
+        let limits = settings.limits
+        switch state {
+        case .answering:
+            return nil
+        case .reading, .passing:
+            let read = waitingSince + limits.requestReadTimeout
+            if let quiescingSince, quiescingSince + limits.shutdownGrace < read { return (quiescingSince + limits.shutdownGrace, .shutdown) }
+            return (read, .body)
+        case .idle:
+            guard routerAnswersOwed.isEmpty else { return nil }
+            return (waitingSince + limits.idleTimeout, .idle)
+        }
+    }
+
+    private enum TimeoutReason { case idle, body, shutdown }
+
+    /// How far ahead the timer is set at most: any new deadline (a head's, an answer's) is at
+    /// least this far off, so a timer set no later than this never fires after one.
+    private var checkInterval: Duration { min(settings.limits.idleTimeout, settings.limits.requestReadTimeout) }
+
+    private func startTimer(context: ChannelHandlerContext) {
+        guard timer == nil else { return }
+        waitingSince = .now
+        schedule(in: checkInterval, context: context)
+    }
+
+    private func schedule(in delay: Duration, context: ChannelHandlerContext) {
+        timer?.cancel()
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = seconds >= Int64.max / 1_000_000_000 - 1 ? Int64.max : max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+            timer = nil
+            timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        let now = ContinuousClock.now
+        guard let (deadline, reason) = deadline() else {
+            // The server owes an answer: that is its work, not the client's wait; look again later.
+            schedule(in: checkInterval, context: context)
+            return
+        }
+        guard deadline <= now else {
+            schedule(in: min(deadline - now, checkInterval), context: context)
+            return
+        }
+        switch (state, reason) {
+        case (.reading(let taken), .body), (.reading(let taken), .shutdown):
+            // No earlier answer is owed (the request was taken), so the refusal goes out whole.
+            state = .idle
+            body = nil
+            quiesceHeld = false
+            let closing = Taken(target: taken.target, name: taken.name, version: taken.version, httpVersion: taken.httpVersion, keepAlive: false, started: taken.started)
+            let error = reason == .body
+                ? ServeError(.requestTimeout, "the request body did not arrive within \(settings.limits.requestReadTimeout) of its head; send it whole, faster")
+                : ServeError(.serviceUnavailable, "the server is shutting down and the request body had not arrived; send the request again")
+            fail(closing, error, version: taken.version, context: context)
+        default:
+            // Idle, or a body on its way to the router (whose answer cannot be written from here).
+            context.close(promise: nil)
+        }
     }
 }

@@ -29,11 +29,14 @@ public func buildServeApplication(
     // them on the connection's event loop and hands everything else on.
     let fastPath = InferFastPathHandler.Settings(
         models: models, metrics: metrics, requestLogs: requestLogs, maxBodyBytes: arguments.maxBodyBytes,
-        authorization: arguments.token.map { Array("Bearer \($0)".utf8) }, serverName: "mlp", logger: logger)
+        authorization: arguments.token.map { Array("Bearer \($0)".utf8) }, serverName: "mlp", logger: logger,
+        limits: arguments.connectionLimits)
     return Application(
         router: router,
         server: HTTPServerBuilder { responder in InferenceHTTP1Channel(responder: responder, fastPath: fastPath) },
-        configuration: ApplicationConfiguration(address: .hostname(arguments.host, port: arguments.port), serverName: "mlp"),
+        configuration: ApplicationConfiguration(
+            address: .hostname(arguments.host, port: arguments.port), serverName: "mlp",
+            availableConnectionsDelegate: MaximumAvailableConnections(arguments.connectionLimits.maxConnections, logger: logger)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? arguments.port) },
         logger: logger)
 }

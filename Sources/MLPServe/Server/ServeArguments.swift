@@ -11,6 +11,13 @@ public protocol ServeArguments: Sendable {
     var maxBodyBytes: Int { get }
     /// The version reported by `GET /v2`.
     var serverVersion: String { get }
+    /// The connection cap and timeouts.
+    var connectionLimits: ConnectionLimits { get }
+}
+
+extension ServeArguments {
+    /// The defaults (``ConnectionLimits/init(maxConnections:idleTimeout:requestReadTimeout:shutdownGrace:)``).
+    public var connectionLimits: ConnectionLimits { ConnectionLimits() }
 }
 
 /// Plain ``ServeArguments`` values.
@@ -25,9 +32,14 @@ public struct ServeSettings: ServeArguments {
     public var maxBodyBytes: Int
     /// The version reported by `GET /v2`.
     public var serverVersion: String
+    /// The connection cap and timeouts.
+    public var connectionLimits: ConnectionLimits
 
-    /// Settings; the defaults listen on loopback port 8080 with a 16 MiB body limit and no token.
-    public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 16 << 20, serverVersion: String = "0.1.0") {
+    /// Settings; the defaults listen on loopback port 8080 with a 16 MiB body limit, no token and
+    /// the default ``ConnectionLimits``.
+    public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 16 << 20, serverVersion: String = "0.1.0",
+                connectionLimits: ConnectionLimits = ConnectionLimits()) {
+        self.connectionLimits = connectionLimits
         self.host = host
         self.port = port
         self.token = token
