@@ -64,8 +64,8 @@ import Testing
     @Test func aShadowNeverAnswersTheCallerAndItsAgreementIsCounted() async throws {
         let metrics = ServeMetrics()
         let stable = ScriptedVersion(version: "1", answer: { $0 })
-        // The candidate agrees on even inputs (within the tolerance) and is off by 0.5 on odd ones.
-        let candidate = ScriptedVersion(version: "2", answer: { $0.truncatingRemainder(dividingBy: 2) == 0 ? $0 * (1 + 5e-5) : $0 + 0.5 })
+        // The candidate agrees on even inputs (within the tolerance) and is off by half on odd ones.
+        let candidate = ScriptedVersion(version: "2", answer: { $0.truncatingRemainder(dividingBy: 2) == 0 ? $0 * (1 + 5e-3) : $0 * 1.5 + 0.5 })
         let comparisons = Collected<ShadowComparison>()
         let deployment = DeploymentEndpoint(name: "churn", plan: RoutePlan(stable: stable, candidate: candidate, mode: .shadow, generation: 3),
                                             metrics: metrics, onShadow: { comparisons.append($0) }, maxShadowCallsInFlight: 10_000)
@@ -299,10 +299,11 @@ import Testing
         let scores = InferenceResponse.OutputTensor(name: "p", shape: [2], datatype: .fp64, data: .numbers([0.5, 2000]))
         let stable = answer([labels, scores])
         #expect(AnswerAgreement.agree(stable: stable, candidate: answer([scores, labels])))
-        // Within 1e-4 relative (absolute below 1): FP32 floats against FP64 numbers.
-        #expect(AnswerAgreement.agree(stable: stable, candidate: answer([labels, .init(name: "p", shape: [2], datatype: .fp32, data: .floats([0.50009, 2000.19]))])))
-        #expect(AnswerAgreement.difference(stable: stable, candidate: answer([labels, .init(name: "p", shape: [2], datatype: .fp64, data: .numbers([0.5, 2000.3]))]))
-                == "output 'p': element 1 is 2000.3 where stable gives 2000.0")
+        // Within 1 % relative (0.01 absolute below 1): FP32 floats against FP64 numbers.
+        #expect(AnswerAgreement.agree(stable: stable, candidate: answer([labels, .init(name: "p", shape: [2], datatype: .fp32, data: .floats([0.509, 2019]))])))
+        #expect(AnswerAgreement.difference(stable: stable, candidate: answer([labels, .init(name: "p", shape: [2], datatype: .fp64, data: .numbers([0.5, 2021]))]))
+                == "output 'p': element 1 is 2021.0 where stable gives 2000.0")
+        #expect(!AnswerAgreement.agree(stable: stable, candidate: answer([labels, .init(name: "p", shape: [2], datatype: .fp64, data: .numbers([0.511, 2000]))])))
         #expect(AnswerAgreement.difference(stable: stable, candidate: answer([.init(name: "label", shape: [2], datatype: .bytes, data: .strings(["a", "c"])), scores]))
                 == "output 'label': element 1 is 'c' where stable gives 'b'")
         #expect(AnswerAgreement.difference(stable: stable, candidate: answer([labels]))?.hasPrefix("the outputs differ") == true)
@@ -318,6 +319,36 @@ import Testing
         let nan = InferenceResponse.OutputTensor(name: "p", shape: [1], datatype: .fp64, data: .numbers([.nan]))
         #expect(AnswerAgreement.agree(stable: answer([nan]), candidate: answer([nan])))
         #expect(!AnswerAgreement.agree(stable: answer([nan]), candidate: answer([.init(name: "p", shape: [1], datatype: .fp64, data: .numbers([0]))])))
+    }
+
+    /// Two retrained classifiers agree when they pick the same class, however their probabilities
+    /// differ (issue 13: probabilities within 1e-4 counted every retrained pair as disagreeing).
+    @Test func classifiersAgreeOnTheLabelNotOnTheProbabilities() {
+        func answer(labels: [String], probabilities: [Double]) -> InferenceResponse {
+            InferenceResponse(modelName: "m", modelVersion: "1", id: nil, outputs: [
+                .init(name: "label", shape: [labels.count], datatype: .bytes, data: .strings(labels)),
+                .init(name: "probabilities", shape: [labels.count, 3], datatype: .fp64, data: .numbers(probabilities)),
+            ])
+        }
+        let stable = answer(labels: ["a", "c"], probabilities: [0.7, 0.2, 0.1, 0.1, 0.3, 0.6])
+        let retrained = answer(labels: ["a", "c"], probabilities: [0.52, 0.40, 0.08, 0.2, 0.35, 0.45])
+        #expect(AnswerAgreement.agree(stable: stable, candidate: retrained))
+        let other = answer(labels: ["a", "b"], probabilities: [0.7, 0.2, 0.1, 0.1, 0.5, 0.4])
+        #expect(AnswerAgreement.difference(stable: stable, candidate: other) == "output 'label': element 1 is 'b' where stable gives 'c'")
+        // Asked for the probabilities alone, the most probable class decides.
+        let onlyProbabilities = { (response: InferenceResponse) in
+            InferenceResponse(modelName: "m", modelVersion: "1", id: nil, outputs: response.outputs.filter { $0.name == "probabilities" })
+        }
+        #expect(AnswerAgreement.agree(stable: onlyProbabilities(stable), candidate: onlyProbabilities(retrained)))
+        #expect(AnswerAgreement.difference(stable: onlyProbabilities(stable), candidate: onlyProbabilities(other))
+                == "output 'probabilities': row 1 picks class 1 where stable picks class 2")
+        // A regressor's prediction agrees within 1 % (0.01 below 1).
+        func prediction(_ values: [Double]) -> InferenceResponse {
+            InferenceResponse(modelName: "m", modelVersion: "1", id: nil, outputs: [.init(name: "prediction", shape: [values.count], datatype: .fp64, data: .numbers(values))])
+        }
+        #expect(AnswerAgreement.agree(stable: prediction([250, 0.3]), candidate: prediction([252, 0.309])))
+        #expect(!AnswerAgreement.agree(stable: prediction([250, 0.3]), candidate: prediction([253, 0.3])))
+        #expect(!AnswerAgreement.agree(stable: prediction([250, 0.3]), candidate: prediction([250, 0.311])))
     }
 
     @Test func plansAndPoliciesFromUserInputAreChecked() throws {

@@ -1,13 +1,24 @@
 /// Whether two answers to one request agree, as a shadow deployment judges its candidate against
-/// stable:
+/// stable. Two versions of a model are retrained, not bit-identical: they agree when they would
+/// lead to the same decision, not when their numbers match to the last digit.
 ///
 /// - the same output names (in any order), and for each output the same shape;
-/// - floating-point outputs (FP16, FP32, FP64 on both sides): every element within
-///   `|a - b| <= 1e-4 · max(1, |a|)`, where `a` is stable's element (NaN matches only NaN);
-/// - every other output (integer labels, BYTES, BOOL): the same datatype and equal elements.
+/// - a classifier's class probabilities (an output named `probabilities`, floating-point,
+///   `[batch, classes]`): the same most probable class in every row (the same label), whatever
+///   the probabilities themselves;
+/// - other floating-point outputs (FP16, FP32, FP64 on both sides: a regressor's `prediction`,
+///   an embedding): every element within ``relativeTolerance``, that is
+///   `|a - b| <= 0.01 · max(1, |a|)` where `a` is stable's element — 1 % of the value, or 0.01
+///   for values under 1 (NaN matches only NaN);
+/// - every other output (a classifier's `label`, integer classes, BYTES, BOOL): the same
+///   datatype and equal elements.
 public enum AnswerAgreement {
-    /// The relative tolerance on floating-point elements.
-    public static let relativeTolerance = 1e-4
+    /// The relative tolerance on floating-point elements other than class probabilities (an
+    /// absolute one for values under 1): 1 %.
+    public static let relativeTolerance = 1e-2
+
+    /// The name of a classifier's class-probability output, compared by its most probable class.
+    public static let probabilitiesName = "probabilities"
 
     /// Whether `candidate` agrees with `stable`.
     public static func agree(stable: InferenceResponse, candidate: InferenceResponse) -> Bool {
@@ -30,7 +41,10 @@ public enum AnswerAgreement {
         }
         for expected in stable.outputs {
             guard let got = candidate.outputs.first(where: { $0.name == expected.name }) else { continue }
-            if let difference = difference(stable: expected, candidate: got, describe: describe) { return describe ? "output '\(expected.name)': \(difference)" : "" }
+            let difference = expected.name == probabilitiesName
+                ? classDifference(stable: expected, candidate: got, describe: describe)
+                : difference(stable: expected, candidate: got, describe: describe)
+            if let difference { return describe ? "output '\(expected.name)': \(difference)" : "" }
         }
         return nil
     }
@@ -67,6 +81,28 @@ public enum AnswerAgreement {
         default:
             guard let a = doubles(stable.data), let b = doubles(candidate.data) else { return describe ? "the elements are of different kinds" : "" }
             if let index = a.indices.first(where: { a[$0] != b[$0] }) { return describe ? "element \(index) is \(b[index]) where stable gives \(a[index])" : "" }
+        }
+        return nil
+    }
+
+    /// Where a candidate's class probabilities pick another class than stable's in some row, or
+    /// nil; an output that is not `[batch, classes]` floating-point on both sides is compared as
+    /// any other (``difference(stable:candidate:describe:)``).
+    static func classDifference(stable: InferenceResponse.OutputTensor, candidate: InferenceResponse.OutputTensor, describe: Bool = true) -> String? {
+        guard stable.shape.count == 2, stable.shape == candidate.shape, isFloatingPoint(stable.datatype), isFloatingPoint(candidate.datatype),
+              let a = doubles(stable.data), let b = doubles(candidate.data), a.count == b.count, stable.shape[1] > 0,
+              a.count == stable.shape[0] &* stable.shape[1] else {
+            return difference(stable: stable, candidate: candidate, describe: describe)
+        }
+        let classes = stable.shape[1]
+        func mostProbable(_ values: [Double], row: Int) -> Int {
+            var best = 0
+            for index in 1..<classes where values[row * classes + index] > values[row * classes + best] { best = index }
+            return best
+        }
+        for row in 0..<stable.shape[0] {
+            let expected = mostProbable(a, row: row), got = mostProbable(b, row: row)
+            if expected != got { return describe ? "row \(row) picks class \(got) where stable picks class \(expected)" : "" }
         }
         return nil
     }
