@@ -63,6 +63,22 @@ import Testing
         #expect(error.column != nil)
     }
 
+    /// Found by the dataset fuzz target (Fuzz/): a file whose buffers are all empty, cut inside the
+    /// padding between its header and the data section, sliced the file past its end.
+    @Test func aFileCutInsideThePaddingAfterItsHeaderIsRejected() throws {
+        let path = try temporaryDirectory() + "/empty-rows.mlpds"
+        try DatasetFile.write(try Dataset(columns: [.float("x", []), .int("n", [])]), to: path)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerEnd = 16 + Int(whole[8..<16].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        #expect(whole.count == (headerEnd + 7) & ~7 && whole.count > headerEnd, "the header needs padding for this test")
+        let cut = path + ".cut"
+        for length in headerEnd..<whole.count {
+            try whole[0..<length].write(to: URL(fileURLWithPath: cut))
+            let error = try failure(cut)
+            #expect(error.description.contains("inside the padding before the data section"), "length \(length): \(error)")
+        }
+    }
+
     @Test func wrongMagicVersionAndHeaderLengthAreNamed() throws {
         let path = try written()
         try patch(path, at: 0, Array("NOTDS".utf8))

@@ -68,7 +68,13 @@ extension DatasetFile {
             } catch {
                 throw fail("the JSON header does not decode: \(error)", at: preambleLength)
             }
-            return (header, padded(headerEnd))
+            // The data section starts at the next multiple of 8, and the writer always pads up to it:
+            // a file that ends inside that padding is cut short, and every buffer offset counts from there.
+            let dataStart = padded(headerEnd)
+            guard dataStart <= file.count else {
+                throw fail("the file ends at byte \(file.count), inside the padding before the data section at byte \(dataStart); it is truncated", at: file.count)
+            }
+            return (header, dataStart)
         }
 
         func dataset(_ header: DatasetFileHeader, dataStart: Int) throws -> Dataset {
