@@ -86,6 +86,20 @@ import MLPStore
         #expect(found.count == 1 && found[0].contains("expands to more than 1000000 YAML nodes"), "\(found)")
     }
 
+    @Test func aYAMLAliasBombUsedAsAKeyIsRefusedBeforeComposing() throws {
+        // Yams hashes a mapping's keys while composing: an alias bomb as a key hung there.
+        var lines = ["name: t", "x0: &a0 [x, x, x, x, x, x, x, x, x]"]
+        for level in 1...8 { lines.append("x\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]") }
+        lines += ["steps:", "  ? *a8", "  : {uses: noop}"]
+        let started = ContinuousClock.now
+        let found = try messages(lines.joined(separator: "\n"))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(found.count == 1 && found[0].contains("expands to more than 1000000 YAML nodes"), "\(found)")
+        // 13 nodes: the root mapping, a, [1, 2] (3), b, and a list of two copies of [1, 2] (7).
+        #expect(YAMLExpansionBudget.firstOverflow(in: "a: &x [1, 2]\nb: [*x, *x]\n", limit: 13) == nil)
+        #expect(YAMLExpansionBudget.firstOverflow(in: "a: &x [1, 2]\nb: [*x, *x]\n", limit: 12) != nil)
+    }
+
     @Test func oversizedDocumentsAreRefused() throws {
         let found = try messages("name: t\n# " + String(repeating: "x", count: PipelineParser.maxDocumentBytes) + "\nsteps: {a: {uses: noop}}\n")
         #expect(found.count == 1 && found[0].contains("more than the 4 MiB mlp reads"), "\(found)")

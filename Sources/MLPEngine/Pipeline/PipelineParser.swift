@@ -59,6 +59,14 @@ public struct PipelineParser {
                                           expected: "a smaller mlp.yaml"))
             return nil
         }
+        // Before composing: Yams hashes mapping keys while it composes, so an alias bomb used as a
+        // key would be expanded there, past any check of the composed tree.
+        if let overflow = YAMLExpansionBudget.firstOverflow(in: text, limit: Self.maxExpandedNodes) {
+            diagnostics.append(Diagnostic(SourceLocation(file: file, line: overflow.line, column: overflow.column),
+                                          "the document expands to more than \(Self.maxExpandedNodes) YAML nodes (each alias counts as a copy of what it names)",
+                                          expected: "fewer nested aliases"))
+            return nil
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -67,11 +75,6 @@ public struct PipelineParser {
             return nil
         } catch {
             diagnostics.append(Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot read YAML: \(error)"))
-            return nil
-        }
-        if let root, let overflow = Self.firstNodePastExpansionLimit(root) {
-            error(overflow, "the document expands to more than \(Self.maxExpandedNodes) YAML nodes (each alias counts as a copy of what it names)",
-                  expected: "fewer nested aliases")
             return nil
         }
         guard let root, let top = root.mapping else {
@@ -119,27 +122,6 @@ public struct PipelineParser {
         default:
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(error)")
         }
-    }
-
-    /// Walks `root` as if every alias were expanded, stopping at the first node past
-    /// ``maxExpandedNodes``; returns that node, or nil when the whole document fits.
-    static func firstNodePastExpansionLimit(_ root: Node) -> Node? {
-        var budget = maxExpandedNodes
-        var stack: [Node] = [root]
-        while let node = stack.popLast() {
-            budget -= 1
-            if budget < 0 { return node }
-            switch node {
-            case .scalar, .alias: break
-            case .sequence(let sequence): stack.append(contentsOf: sequence)
-            case .mapping(let mapping):
-                for (key, value) in mapping {
-                    stack.append(key)
-                    stack.append(value)
-                }
-            }
-        }
-        return nil
     }
 
     /// "mapping", "list", … for messages.
