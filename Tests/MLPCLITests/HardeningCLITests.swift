@@ -52,6 +52,20 @@ import Testing
         #expect(rendered.contains("evil^[]0;pwned^G^Jname"))
     }
 
+    /// A model's card or a lineage step name printed by a command goes through the module's `print`.
+    @Test func commandOutputCannotDriveTheTerminal() throws {
+        let pipe = Pipe()
+        let saved = dup(STDOUT_FILENO)
+        dup2(pipe.fileHandleForWriting.fileDescriptor, STDOUT_FILENO)
+        print("model     evil\u{1B}]0;pwned\u{07}\u{9B}2J", "v1")
+        fflush(stdout)
+        dup2(saved, STDOUT_FILENO)
+        close(saved)
+        try pipe.fileHandleForWriting.close()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text == "model     evil^[]0;pwned^G<9b>2J v1\n")
+    }
+
     @Test func aProjectNameBecomesAYAMLScalarThatReadsBackAsItself() {
         #expect(MLPCommandLine.Init.yamlScalar("churn") == "churn")
         #expect(MLPCommandLine.Init.yamlScalar("back\\slash") == "\"back\\\\slash\"")

@@ -204,6 +204,8 @@ steps:
         assert f"mlp resume {run['id']}" in listed
         shown = project.mlp("show", run["id"]).stdout
         assert "status    interrupted" in shown and f"mlp resume {run['id']}" in shown
+        assert project.json("show", run["id"])["run"]["interrupted"] is True
+        assert project.json("runs")[0]["interrupted"] is True
         took = shown.split("took ")[1].split()[0]
         time.sleep(1.2)
         assert project.mlp("show", run["id"]).stdout.split("took ")[1].split()[0] == took, "the duration still grows"

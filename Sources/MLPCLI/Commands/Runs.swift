@@ -32,7 +32,9 @@ extension MLPCommandLine {
             let store = try located.openStore()
             let summaries = try store.runSummaries(RunQuery(status: wanted, pipeline: pipeline, limit: limit))
             if output.json {
-                try Format.printJSON(JSONValue.array(summaries.map { JSONView.run($0.run, counts: $0.counts) }))
+                try Format.printJSON(JSONValue.array(summaries.map {
+                    RunState($0.run, project: located, store: store).adding(to: JSONView.run($0.run, counts: $0.counts))
+                }))
                 return
             }
             guard !summaries.isEmpty else {

@@ -32,7 +32,7 @@ extension MLPCommandLine {
             let metrics = try store.metrics(runID: record.id).filter { $0.iteration == nil }
             let explanations = explainCache ? try explain(record, steps, store) : [:]
             if output.json {
-                var fields: [String: JSONValue] = ["run": JSONView.run(record)]
+                var fields: [String: JSONValue] = ["run": state.adding(to: JSONView.run(record))]
                 fields["params"] = .object(Dictionary(uniqueKeysWithValues: params.map { ($0.name, JSONView.parse($0.value)) }))
                 fields["steps"] = .array(steps.filter { all || $0.index == nil }.map { step in
                     guard case .object(var view) = JSONView.step(step) else { return .null }

@@ -25,6 +25,13 @@ struct RunState {
         }
     }
 
+    /// `view` (a run's JSON) with `"interrupted"` added; `"status"` stays the recorded one.
+    func adding(to view: JSONValue) -> JSONValue {
+        guard case .object(var fields) = view else { return view }
+        fields["interrupted"] = .bool(interrupted)
+        return .object(fields)
+    }
+
     /// What to do about an interrupted run.
     static func hint(_ runID: String) -> String {
         "no process drives it any more (its driver was killed or crashed); `mlp resume \(runID)` continues it"
