@@ -66,6 +66,13 @@ import Testing
         #expect(text == "model     evil^[]0;pwned^G<9b>2J v1\n")
     }
 
+    @Test func jsonKeepsItsDataAndEscapesDELAndC1() throws {
+        let text = Format.jsonForTerminal("{\"name\":\"a\u{7F}b\u{9B}c\"}")
+        #expect(text == "{\"name\":\"a\\u007fb\\u009bc\"}")
+        let decoded = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String]
+        #expect(decoded?["name"] == "a\u{7F}b\u{9B}c")
+    }
+
     @Test func aProjectNameBecomesAYAMLScalarThatReadsBackAsItself() {
         #expect(MLPCommandLine.Init.yamlScalar("churn") == "churn")
         #expect(MLPCommandLine.Init.yamlScalar("back\\slash") == "\"back\\\\slash\"")

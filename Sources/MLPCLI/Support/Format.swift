@@ -91,7 +91,23 @@ enum Format {
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        Swift.print(jsonForTerminal(String(decoding: try encoder.encode(value), as: UTF8.self)))
+    }
+
+    /// JSON text safe on a terminal and still the same data: JSONEncoder escapes U+0000…U+001F but
+    /// leaves DEL and the C1 controls raw; inside a JSON string (the only place they can be) they
+    /// become `\u007f`…`\u009f`.
+    static func jsonForTerminal(_ json: String) -> String {
+        guard json.unicodeScalars.contains(where: { (0x7F...0x9F).contains($0.value) }) else { return json }
+        var result = String.UnicodeScalarView()
+        for scalar in json.unicodeScalars {
+            if (0x7F...0x9F).contains(scalar.value) {
+                result.append(contentsOf: String(format: "\\u%04x", scalar.value).unicodeScalars)
+            } else {
+                result.append(scalar)
+            }
+        }
+        return String(result)
     }
 }
 
