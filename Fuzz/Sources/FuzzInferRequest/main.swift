@@ -43,9 +43,27 @@ let endpoints: [BatchedModelEndpoint<TabularServedModel>] = {
     }
 }()
 
+/// With MLP_FUZZ_DIFFERENTIAL=1, every body the fast parser reads must decode to the same request
+/// through JSONDecoder (InferenceRequestParser promises the two paths agree). Off by default:
+/// Foundation's JSONDecoder refuses some valid JSON numbers (`0e5`) that the fast parser reads.
+let differential = ProcessInfo.processInfo.environment["MLP_FUZZ_DIFFERENTIAL"] == "1"
+
+/// The parts of a request that must agree between the two readers.
+func summary(_ request: InferenceRequest) -> String {
+    let inputs = request.inputs.map { "\($0.name) \($0.shape) \($0.datatype) \($0.data) \($0.parameters.map { "\($0.sorted { $0.key < $1.key })" } ?? "-")" }
+    return "\(request.id ?? "-") \(inputs) \(request.outputs?.map(\.name) ?? []) \(request.parameters.map { "\($0.sorted { $0.key < $1.key })" } ?? "-")"
+}
+
 /// The request in `body` as InferenceBody.decode reads it (without NIO's ByteBuffer).
 func decode(_ body: UnsafeRawBufferPointer) -> InferenceRequest? {
-    if let request = InferenceRequestParser.parse(body) { return request }
+    if let request = InferenceRequestParser.parse(body) {
+        if differential {
+            let decoded = try? JSONDecoder().decode(InferenceRequest.self, from: Data(body))
+            precondition(decoded.map(summary) == summary(request),
+                         "the fast parser read \(summary(request)) but JSONDecoder \(decoded.map(summary) ?? "refuses the body")")
+        }
+        return request
+    }
     return try? JSONDecoder().decode(InferenceRequest.self, from: Data(body))
 }
 
