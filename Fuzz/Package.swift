@@ -5,8 +5,8 @@ import Foundation
 import PackageDescription
 
 // The main package is the folder above this one; its identity is that folder's name, whatever the
-// checkout is called.
-let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+// checkout is called (identities are lower-case).
+let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 func fuzzTarget(_ name: String, _ products: [String]) -> Target {
     .executableTarget(name: name, dependencies: ["LibFuzzerMain"] + products.map { .product(name: $0, package: mainPackage) })
