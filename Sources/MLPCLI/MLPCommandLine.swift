@@ -55,6 +55,10 @@ public struct MLPCommandLine: AsyncParsableCommand {
                   See 'mlp \(name)\(name.isEmpty ? "" : " ")--help' for more information.
                 """)
             Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // `--help` and `help` reach here as the run of ArgumentParser's own help command, whose
+            // error says "print help": it prints and exits ArgumentParser's way (help on stdout, 0).
+            exit(withError: error)
         } catch {
             printToStandardError("Error: " + TerminalText.shown(message(for: error)))
             Foundation.exit(ExitCode.failure.rawValue)

@@ -260,6 +260,13 @@ def test_usage_errors_exit_64_with_usage_and_runtime_errors_exit_1_without(proje
         assert result.stderr.startswith("Error: ")
 
 
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["help", "run"], ["models", "list", "--help"], ["serve", "--help"]])
+def test_help_goes_to_stdout_and_exits_0(project, args):
+    result = project.mlp(*args, check=False)
+    assert result.returncode == 0, (args, result.returncode, result.stderr)
+    assert "USAGE:" in result.stdout and result.stderr == ""
+
+
 def test_the_demos_final_hint_works_as_printed_and_install_puts_mlp_on_a_prefix(tmp_path):
     env = dict(os.environ, MLP=MLP, DEMO_DIR=str(tmp_path / "demo dir"), PATH="/usr/bin:/bin")
     demo = subprocess.run(["bash", str(REPO / "scripts" / "demo.sh")], capture_output=True, text=True, env=env, timeout=600)
