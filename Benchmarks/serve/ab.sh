@@ -6,6 +6,8 @@
 #
 # Usage: MLP_A=<before>/mlp MLP_B=<after>/mlp bash Benchmarks/serve/ab.sh
 #   ROUNDS=5 DURATION=8 CONNECTIONS="2 4 16"
+#   MODE=model (default: `--model`) | direct | canary | shadow (a deployment of the template's model,
+#   version 2 retrained with another L2 penalty as a 50% canary or a shadow; both servers read it)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,6 +16,7 @@ MLP_B="${MLP_B:-$root/.build/release/mlp}"
 ROUNDS="${ROUNDS:-5}"
 DURATION="${DURATION:-8}"
 CONNECTIONS="${CONNECTIONS:-2 4 16}"
+MODE="${MODE:-model}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 for binary in "$MLP_A" "$MLP_B"; do [ -x "$binary" ] || { echo "no mlp binary at $binary" >&2; exit 1; }; done
 
@@ -36,11 +39,20 @@ row = [float(v) for k, v in rows[0].items() if k != "target"]
 print(json.dumps({"inputs": [{"name": "features", "shape": [1, len(row)], "datatype": "FP64", "data": row}]}))
 PY
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+serving=(--model "bc=$model")
+if [ "$MODE" != model ]; then
+  (cd "$work/bc" && "$MLP_B" run --param l2=1.0 >/dev/null && "$MLP_B" deploy breast-cancer-logreg:1 --name bc >/dev/null)
+  case "$MODE" in
+    canary) (cd "$work/bc" && "$MLP_B" deploy breast-cancer-logreg:2 --name bc --canary 50 >/dev/null) ;;
+    shadow) (cd "$work/bc" && "$MLP_B" deploy breast-cancer-logreg:2 --name bc --shadow >/dev/null) ;;
+  esac
+  serving=(--deployment bc)
+fi
 declare -A port pid
 for side in A B; do
   binary="$MLP_A"; [ "$side" = B ] && binary="$MLP_B"
   port[$side]="$(free_port)"
-  "$binary" serve --port "${port[$side]}" --model "bc=$model" >"$work/$side.log" 2>&1 &
+  (cd "$work/bc" && exec "$binary" serve --port "${port[$side]}" "${serving[@]}") >"$work/$side.log" 2>&1 &
   pid[$side]=$!
   pids+=($!)
 done
@@ -52,6 +64,7 @@ done
 [ "$(answer "${port[A]}")" = "$(answer "${port[B]}")" ] || { echo "A and B answer differently" >&2; exit 1; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+echo "mode: $MODE"
 echo "A: $MLP_A"
 echo "B: $MLP_B"
 echo "load before: $(uptime)"
