@@ -160,3 +160,7 @@ steps:
     assert deployed.returncode != 0 and "cannot be deployed" in deployed.stderr, deployed.stderr
     assert junk.json("deployments") == []
     t.mlp("deploy", "breast-cancer-logreg:1", "--name", "bc")
+    for bad in ["../x", "a/b", "x\x1b[2J", ".."]:
+        named = t.mlp("deploy", "breast-cancer-logreg:1", "--name", bad, check=False)
+        assert named.returncode != 0 and "is not a valid name" in named.stderr, (bad, named.stderr)
+    assert [d["name"] for d in t.json("deployments")] == ["bc"]

@@ -35,9 +35,10 @@ public struct DeploymentSpec: Sendable, Hashable {
 
     /// The first thing wrong with the spec, as a sentence, or nil.
     public var problem: String? {
-        if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
-            return "the deployment name '\(name)' must be letters, digits, '.', '_' or '-' (it is part of the URL)"
-        }
+        do { try ModelName.validate(name) } catch let invalid as InvalidModelName {
+            // A deployment name is what clients address (/v2/models/NAME/infer): the model-name rule.
+            return "the deployment name '\(ModelName.printable(name))' is not a valid name: \(invalid.reason). \(ModelName.rule.replacingOccurrences(of: "A model name or alias", with: "A deployment name"))"
+        } catch {}
         if mode == .canary, !(canaryPercent > 0 && canaryPercent <= 100) {
             return "a canary's traffic share must be more than 0 and at most 100 percent, not \(canaryPercent)"
         }
