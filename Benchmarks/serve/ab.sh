@@ -20,25 +20,8 @@ MODE="${MODE:-model}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 for binary in "$MLP_A" "$MLP_B"; do [ -x "$binary" ] || { echo "no mlp binary at $binary" >&2; exit 1; }; done
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$MLP_B" init "$work/bc" --template tabular-classification >/dev/null
-(cd "$work/bc" && "$MLP_B" run >/dev/null)
-model="$(cd "$work/bc" && "$MLP_B" models show breast-cancer-logreg --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["path"])')"
-python3 - "$root/templates/tabular-classification/data/breast_cancer.csv" > "$work/body.json" <<'PY'
-import csv, json, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-row = [float(v) for k, v in rows[0].items() if k != "target"]
-print(json.dumps({"inputs": [{"name": "features", "shape": [1, len(row)], "datatype": "FP64", "data": row}]}))
-PY
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source "$here/common.sh"
+train_template "$MLP_B"
 serving=(--model "bc=$model")
 if [ "$MODE" != model ]; then
   (cd "$work/bc" && "$MLP_B" run --param l2=1.0 >/dev/null && "$MLP_B" deploy breast-cancer-logreg:1 --name bc >/dev/null)

@@ -24,27 +24,9 @@ command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; e
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q fastapi 'uvicorn[standard]' onnx onnxruntime numpy
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$MLP" init "$work/bc" --template tabular-classification >/dev/null
-(cd "$work/bc" && "$MLP" run >/dev/null)
-model="$(cd "$work/bc" && "$MLP" models show breast-cancer-logreg --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["path"])')"
+source "$here/common.sh"
+train_template "$MLP"
 "$venv/bin/python" "$here/export_onnx.py" "$model" "$work/model.onnx"
-
-python3 - "$root/templates/tabular-classification/data/breast_cancer.csv" > "$work/body.json" <<'PY'
-import csv, json, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-row = [float(v) for k, v in rows[0].items() if k != "target"]
-print(json.dumps({"inputs": [{"name": "features", "shape": [1, len(row)], "datatype": "FP64", "data": row}]}))
-PY
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mlp_port="$(free_port)"
 base_port="$(free_port)"
 

@@ -5,18 +5,15 @@ library only; the model is the tabular-classification template's, trained by `ml
 """
 import csv
 import json
-import os
 import signal
 import socket
 import subprocess
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-MLP = os.environ.get("MLP", str(REPO / ".build" / "debug" / "mlp"))
+from serving import MLP, REPO, start_serve, trained_template
+
 CSV = REPO / "templates" / "tabular-classification" / "data" / "breast_cancer.csv"
 
 
@@ -30,30 +27,13 @@ def first_row():
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    assert Path(MLP).exists(), f"build mlp first (looked for {MLP})"
-    project = tmp_path_factory.mktemp("hostile") / "bc"
-    subprocess.run([MLP, "init", str(project), "--template", "tabular-classification"], check=True, capture_output=True, timeout=120)
-    subprocess.run([MLP, "run"], cwd=project, check=True, capture_output=True, timeout=600)
+    project = trained_template(tmp_path_factory.mktemp("hostile"))
     shown = subprocess.run([MLP, "models", "show", "breast-cancer-logreg", "--json"], cwd=project, check=True, capture_output=True, text=True)
     return json.loads(shown.stdout)["path"]
 
 
 def start(model, *flags):
-    process = subprocess.Popen([MLP, "serve", "--port", "0", "--json", "--model", f"bc={model}", *flags],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    announced = {}
-
-    def read_first_line():
-        line = process.stdout.readline()
-        if line:
-            announced.update(json.loads(line))
-
-    reader = threading.Thread(target=read_first_line, daemon=True)
-    reader.start()
-    reader.join(timeout=120)
-    if "port" not in announced:
-        process.kill()
-        raise AssertionError(f"mlp serve did not announce its port:\n{process.stderr.read()}")
+    process, announced = start_serve("--model", f"bc={model}", *flags)
     return process, announced["port"]
 
 

@@ -8,14 +8,11 @@ skipped, with the reason printed, only when that model is absent; everything els
 tritonclient[http] is pip-installed here when it is missing.
 """
 import json
-import math
 import os
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -30,8 +27,8 @@ except ImportError:
 import numpy as np
 from tritonclient.utils import InferenceServerException
 
-REPO = Path(__file__).resolve().parents[2]
-MLP = os.environ.get("MLP", str(REPO / ".build" / "debug" / "mlp"))
+from serving import REPO, start_serve, trained_template
+
 MINILM = Path(os.environ.get("MLP_MINILM_DIR") or REPO / ".cache" / "models" / "all-MiniLM-L6-v2")
 HAVE_MINILM = (MINILM / "model.safetensors").exists()
 needs_minilm = pytest.mark.skipif(not HAVE_MINILM, reason=f"all-MiniLM-L6-v2 is absent from {MINILM} (run scripts/fetch-model.sh or set MLP_MINILM_DIR)")
@@ -70,30 +67,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    assert Path(MLP).exists(), f"build mlp first (looked for {MLP})"
-    root = tmp_path_factory.mktemp("serve")
-    project = root / "bc"
-    subprocess.run([MLP, "init", str(project), "--template", "tabular-classification"], check=True, capture_output=True, timeout=120)
-    subprocess.run([MLP, "run"], cwd=project, check=True, capture_output=True, timeout=600)
+    project = trained_template(tmp_path_factory.mktemp("serve"))
     models = ["--model", "bc=breast-cancer-logreg@challenger"]
     if HAVE_MINILM:
         models += ["--model", f"minilm={MINILM}"]
-    process = subprocess.Popen([MLP, "serve", "--project", str(project), "--port", "0", "--json", "--token", TOKEN,
-                                "--max-batch", "16", "--batch-delay-ms", "2", *models],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    announced = {}
-
-    def read_first_line():
-        line = process.stdout.readline()
-        if line:
-            announced.update(json.loads(line))
-
-    reader = threading.Thread(target=read_first_line, daemon=True)
-    reader.start()
-    reader.join(timeout=120)
-    if "url" not in announced:
-        process.kill()
-        raise AssertionError(f"mlp serve did not announce its port:\n{process.stderr.read()}")
+    process, announced = start_serve("--project", str(project), "--token", TOKEN, "--max-batch", "16", "--batch-delay-ms", "2", *models)
     served = Server(process, announced["url"])
     served.announced = announced
     yield served
