@@ -86,3 +86,13 @@ def test_drift_is_flagged_on_shifted_requests_but_not_on_a_fresh_sample(project)
     assert unknown.returncode == 2 and "no logged requests for deployment 'nope'" in unknown.stderr, unknown.stderr
     few = project.mlp("drift", "fresh", "--reference", "data/train.csv", "--min-rows", "1000", check=False)
     assert few.returncode == 2 and "only 600 logged rows" in few.stderr, few.stderr
+
+    # A logged segment whose bytes changed after it was stored is refused, not read (issue 13, item 5).
+    segments = [path for path in (project.root / ".mlp" / "artifacts" / "sha256").glob("*/*")
+                if path.is_file() and not path.read_bytes().startswith(b"MLPDS") and b"spend" in path.read_bytes()[:200]]
+    assert len(segments) >= 3, segments
+    for path in segments:
+        path.chmod(0o644)
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\n9", 1))
+    damaged = project.mlp("drift", "fresh", "--reference", "data/train.csv", check=False)
+    assert damaged.returncode == 2 and "is damaged" in damaged.stderr, damaged.stdout + damaged.stderr

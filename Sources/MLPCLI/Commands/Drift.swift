@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MLPData
 import MLPStore
+import MLPTUI
 
 extension MLPCommandLine {
     /// `mlp drift`: compares a deployment's logged requests with the training data.
@@ -70,13 +71,16 @@ extension MLPCommandLine {
                 let outcome = try judge()
                 if json { try Format.printJSON(outcome) } else { print(Self.render(outcome)) }
                 if !outcome.drifted.isEmpty { throw ExitCode(1) }
-            } catch let undecidable as DriftUndecidable {
+            } catch let error where !(error is ExitCode) && !(error is ValidationError) {
+                // Exit 1 means "drifted": anything that stops a verdict (too few rows, a damaged
+                // segment, an unreadable reference) is exit 2, never 1.
+                let reason = (error as? DriftUndecidable)?.message ?? "\(error)"
                 if json {
-                    try Format.printJSON(Outcome(deployment: deployment, reference: reference, verdict: "undecided", reason: undecidable.message,
+                    try Format.printJSON(Outcome(deployment: deployment, reference: reference, verdict: "undecided", reason: reason,
                                                  segments: 0, skippedSegments: 0, loggedRows: 0, referenceRows: 0, psiThreshold: psiThreshold,
                                                  alpha: alpha, ksThreshold: nil, features: [], skippedColumns: [], drifted: []))
                 }
-                FileHandle.standardError.write(Data("mlp drift: no verdict: \(undecidable.message)\n".utf8))
+                FileHandle.standardError.write(Data("mlp drift: no verdict: \(TerminalText.shown(reason))\n".utf8))
                 throw ExitCode(2)
             }
         }

@@ -53,7 +53,14 @@ enum DriftInputs {
         var body: [UInt8] = []
         var skipped = 0
         for segment in segments.reversed() {
-            guard let data = FileManager.default.contents(atPath: artifacts.blobPath(segment.digest)) else {
+            let path = artifacts.blobPath(segment.digest)
+            guard FileManager.default.fileExists(atPath: path) else {
+                skipped += 1
+                continue
+            }
+            // A segment that is there is read only if its bytes are still the ones its digest names.
+            try artifacts.verify(digest: segment.digest)
+            guard let data = FileManager.default.contents(atPath: path) else {
                 skipped += 1
                 continue
             }
