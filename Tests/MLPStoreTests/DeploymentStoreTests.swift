@@ -72,7 +72,8 @@ import MLPCore
             (spec(1, .canary, percent: 10), "already the stable version"),
             (spec(2, .shadow, sticky: "x-user"), "sticky header only applies to a canary"),
             (DeploymentSpec(name: "churn-api", model: "other", version: 1), "no registered model"),
-            (DeploymentSpec(name: "bad/name", model: "churn", version: 1), "must be letters"),
+            (DeploymentSpec(name: "bad/name", model: "churn", version: 1), "is not a valid name: it holds '/'"),
+            (DeploymentSpec(name: "..", model: "churn", version: 1), "is not a valid name"),
             (spec(9), "churn:9"),
             (spec(1), "already serves"),
         ]
