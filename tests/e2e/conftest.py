@@ -1,4 +1,5 @@
 """Shared helpers for the end-to-end tests: they run the real `mlp` binary in throwaway projects."""
+import fcntl
 import json
 import os
 import subprocess
@@ -10,6 +11,19 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 MLP = os.environ.get("MLP", str(REPO / ".build" / "debug" / "mlp"))
 
+
+def lock_held(path) -> bool:
+    """Whether some process holds `path` with flock, as `mlp` holds `.mlp/locks/RUN.lock` while it drives a run."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    with open(path, "r+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 class Project:
     """A project folder and a way to run `mlp` in it."""

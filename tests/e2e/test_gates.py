@@ -1,8 +1,9 @@
 """Approval gates decided from another process, detached runs, cancellation."""
-import fcntl
 import os
 import signal
 import time
+
+from conftest import lock_held
 
 GATED = """
 name: gated
@@ -24,16 +25,7 @@ steps:
 
 def run_lock_held(root, run_id):
     """Whether a process drives the run: it holds `.mlp/locks/RUN.lock` with flock (as `mlp` checks it)."""
-    path = root / ".mlp" / "locks" / f"{run_id}.lock"
-    if not path.exists():
-        return False
-    with open(path, "r+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return lock_held(root / ".mlp" / "locks" / f"{run_id}.lock")
 
 
 def marked_processes(run_id):

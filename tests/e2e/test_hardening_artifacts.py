@@ -7,7 +7,7 @@ import stat
 import time
 from pathlib import Path
 
-from conftest import Project
+from conftest import Project, lock_held
 
 
 def shell_project(project, steps):
@@ -110,7 +110,7 @@ def test_gc_removes_only_unreferenced_blobs_and_refuses_while_a_run_is_driven(pr
 
     shell_project(project, """  slow: {uses: shell, with: {run: 'sleep 20'}}\n""")
     runner = project.start("run")
-    project.wait_for(lambda: any(p.suffix == ".lock" and _held(p) for p in (project.root / ".mlp" / "locks").glob("*.lock"))
+    project.wait_for(lambda: any(p.suffix == ".lock" and lock_held(p) for p in (project.root / ".mlp" / "locks").glob("*.lock"))
                      if (project.root / ".mlp" / "locks").exists() else False, what="the run's lock")
     refused = project.mlp("gc", "--min-age", "0", check=False)
     assert refused.returncode != 0 and "being driven" in refused.stderr + refused.stdout
@@ -122,17 +122,6 @@ def test_gc_removes_only_unreferenced_blobs_and_refuses_while_a_run_is_driven(pr
 def _help(project, *command):
     shown = project.mlp(*command, "--help", check=False)
     return shown.stdout + shown.stderr
-
-
-def _held(path):
-    import fcntl
-    with open(path, "r+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
 
 
 def test_only_a_servable_model_is_registered_or_deployed(project):
