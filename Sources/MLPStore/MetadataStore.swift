@@ -1,9 +1,9 @@
 import MLPCore
 
 /// Everything that changes together in one state change of a run; committed as one transaction.
-public struct StateChange: Sendable {
+public struct StateChange: Codable, Sendable {
     /// A run moving to a new status.
-    public struct RunUpdate: Sendable {
+    public struct RunUpdate: Codable, Sendable {
         public var id: String
         public var status: RunStatus
         public var error: String?
@@ -46,7 +46,7 @@ public struct StateChange: Sendable {
 }
 
 /// What a commit inserted, with the ids the database gave.
-public struct CommittedChange: Sendable {
+public struct CommittedChange: Codable, Sendable {
     public var newSteps: [StepRecord] = []
     public var attempt: AttemptRecord?
     public var approval: ApprovalRecord?
@@ -54,7 +54,7 @@ public struct CommittedChange: Sendable {
 }
 
 /// A model version to register, with the aliases to point at it.
-public struct ModelRegistration: Sendable {
+public struct ModelRegistration: Codable, Sendable {
     public var version: ModelVersionRecord
     public var aliases: [String]
     public init(version: ModelVersionRecord, aliases: [String] = []) {
@@ -64,7 +64,7 @@ public struct ModelRegistration: Sendable {
 }
 
 /// Which runs to list.
-public struct RunQuery: Sendable {
+public struct RunQuery: Codable, Sendable {
     public var status: RunStatus?
     public var pipeline: String?
     public var limit: Int
@@ -78,7 +78,7 @@ public struct RunQuery: Sendable {
 }
 
 /// A run with its step counts, for lists.
-public struct RunSummary: Sendable, Hashable {
+public struct RunSummary: Codable, Sendable, Hashable {
     public var run: RunRecord
     /// Steps (fan-out items counted one by one, parents not counted) by status.
     public var counts: [StepStatus: Int]
@@ -87,7 +87,7 @@ public struct RunSummary: Sendable, Hashable {
 }
 
 /// One end of a lineage edge, with names a person can read.
-public struct LineageEdge: Sendable, Hashable {
+public struct LineageEdge: Codable, Sendable, Hashable {
     public var direction: LineageRecord.Direction
     public var runID: String
     public var step: String
@@ -96,19 +96,18 @@ public struct LineageEdge: Sendable, Hashable {
     public var stepID: Int64
 }
 
-/// The metadata store: runs, steps, attempts, params, metrics, artifacts, lineage and approvals.
+/// Runs, their params, steps and attempts: what the engine drives.
 ///
-/// The engine, the CLI and the TUI all read and write through this protocol, so a shared server
-/// (PostgreSQL behind `mlp server`) can stand in for the embedded SQLite file.
-public protocol MetadataStore: AnyObject, Sendable {
+/// Every write is one transaction. The two writes a remote client may have to retry take an
+/// idempotency key: a key seen before returns what the first call returned and changes nothing,
+/// and the key is stored in the same transaction as the change it names.
+public protocol RunStore: AnyObject, Sendable {
     /// Inserts a run with its params and planned steps in one transaction.
-    func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord]
-    /// Commits one state change atomically.
-    @discardableResult func commit(_ change: StateChange) throws -> CommittedChange
+    func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord], idempotencyKey: String?) throws -> [StepRecord]
     /// Commits several state changes in one transaction: all of them or none (group commit, for
-    /// the many tiny state changes of a fan-out of in-process steps). Each change is applied as
-    /// ``commit(_:)-(StateChange)`` would; the results come back in order.
-    @discardableResult func commit(_ changes: [StateChange]) throws -> [CommittedChange]
+    /// the many tiny state changes of a fan-out of in-process steps). Each change is applied in
+    /// order; illegal step or run transitions refuse the whole group. The results come back in order.
+    @discardableResult func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange]
 
     func run(id: String) throws -> RunRecord?
     /// A run by id, unique id prefix, or `latest`.
@@ -132,19 +131,50 @@ public protocol MetadataStore: AnyObject, Sendable {
     /// Makes a run ready to be driven again: attempts left running are marked interrupted, and
     /// steps that did not finish well go back to pending. Returns the interrupted attempts.
     func prepareResume(runID: String) throws -> [AttemptRecord]
+}
 
-    func approvals(status: ApprovalStatus?) throws -> [ApprovalRecord]
-    func approval(runID: String, step: String) throws -> ApprovalRecord?
-    /// Records a decision on a pending gate. Throws if the gate is not waiting.
-    func decide(runID: String, step: String, approve: Bool, by: String, comment: String?) throws -> ApprovalRecord
+extension RunStore {
+    /// ``createRun(_:params:steps:idempotencyKey:)`` without a key.
+    public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord] {
+        try createRun(run, params: params, steps: steps, idempotencyKey: nil)
+    }
 
+    /// Commits one state change atomically.
+    @discardableResult public func commit(_ change: StateChange) throws -> CommittedChange {
+        try commit([change], idempotencyKey: nil)[0]
+    }
+
+    /// ``commit(_:idempotencyKey:)`` without a key.
+    @discardableResult public func commit(_ changes: [StateChange]) throws -> [CommittedChange] {
+        guard !changes.isEmpty else { return [] }
+        return try commit(changes, idempotencyKey: nil)
+    }
+}
+
+/// Content-addressed artifacts and the lineage edges between them and steps.
+public protocol LineageStore: AnyObject, Sendable {
     func artifacts(limit: Int) throws -> [ArtifactRecord]
     /// An artifact by digest or unique digest prefix.
     func findArtifact(_ reference: String) throws -> ArtifactRecord
     func lineage(digest: String) throws -> [LineageEdge]
     func lineage(stepID: Int64) throws -> [LineageRecord]
-    func metrics(runID: String) throws -> [MetricRecord]
+}
 
+/// Metric points logged by steps.
+public protocol MetricStore: AnyObject, Sendable {
+    func metrics(runID: String) throws -> [MetricRecord]
+}
+
+/// Approval gates and their decisions.
+public protocol ApprovalStore: AnyObject, Sendable {
+    func approvals(status: ApprovalStatus?) throws -> [ApprovalRecord]
+    func approval(runID: String, step: String) throws -> ApprovalRecord?
+    /// Records a decision on a pending gate. Throws if the gate is not waiting.
+    func decide(runID: String, step: String, approve: Bool, by: String, comment: String?) throws -> ApprovalRecord
+}
+
+/// The model registry: versions and aliases.
+public protocol RegistryStore: AnyObject, Sendable {
     /// Every registered model name with its newest version and aliases.
     func models() throws -> [ModelSummary]
     /// The versions of a model, oldest first.
@@ -155,7 +185,10 @@ public protocol MetadataStore: AnyObject, Sendable {
     func moveAlias(name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord
     /// The moves of a model's aliases, oldest first.
     func aliasEvents(name: String) throws -> [ModelAliasEventRecord]
+}
 
+/// Deployments, their events and their request logs.
+public protocol DeploymentStore: AnyObject, Sendable {
     /// Every deployment, by name.
     func deployments() throws -> [DeploymentRecord]
     /// A deployment by name, or nil.
@@ -184,7 +217,16 @@ public protocol MetadataStore: AnyObject, Sendable {
     /// segments that nothing else refers to (no lineage edge, model version or other log), whose
     /// artifact rows were deleted too: the caller removes their files.
     func pruneRequestLogs(deployment: String, keepingBytes: Int64) throws -> [String]
+}
 
-    /// `PRAGMA integrity_check`: ["ok"] when the database is sound.
+/// The whole metadata store, by concern: what the engine, the CLI, the TUI and `mlp server` read
+/// and write through. ``SQLiteStore`` is the embedded default; ``PostgresStore`` backs a shared
+/// server; a client of a server implements it over HTTP. One conformance suite
+/// (Tests/MLPStoreTests) holds every implementation to the same results, errors and guarantees.
+///
+/// The requirements are synchronous: the engine calls them from its own threads, never from an
+/// event loop, and a network implementation blocks the calling thread for its answer.
+public protocol MetadataStore: RunStore, LineageStore, MetricStore, ApprovalStore, RegistryStore, DeploymentStore {
+    /// The database's own consistency check: ["ok"] when it is sound.
     func integrityCheck() throws -> [String]
 }

@@ -1,7 +1,7 @@
 import MLPCore
 
 /// A store operation that cannot be done, with what to do about it.
-public enum StoreError: Error, CustomStringConvertible, Sendable {
+public enum StoreError: Error, CustomStringConvertible, Codable, Sendable {
     case runNotFound(String)
     case ambiguousRun(String, [String])
     case artifactNotFound(String)
@@ -16,6 +16,12 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case badModelReference(String)
     case deploymentNotFound(String)
     case badDeployment(String)
+    /// An idempotency key sent again with a different operation.
+    case idempotencyKeyReused(key: String, operation: String)
+    /// The database cannot be reached (a shared server's PostgreSQL restarting); retry later.
+    case unavailable(String)
+    /// A project name a shared server refuses.
+    case badProject(String)
 
     public var description: String {
         switch self {
@@ -35,6 +41,9 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .badModelReference(let reference): return "'\(reference)' is not a model reference; expected NAME, NAME:VERSION or NAME@ALIAS"
         case .deploymentNotFound(let name): return "no deployment is named '\(name)' (see `mlp deployments`)"
         case .badDeployment(let detail): return detail
+        case .idempotencyKeyReused(let key, let operation): return "the idempotency key '\(key)' was already used for \(operation); send a new key for a new write"
+        case .badProject(let detail): return detail
+        case .unavailable(let detail): return "the metadata store is unavailable: \(detail); retry shortly"
         }
     }
 }

@@ -109,3 +109,6 @@ public enum StepStatus: String, Codable, CaseIterable, Sendable {
 public enum ApprovalStatus: String, Codable, CaseIterable, Sendable {
     case pending, approved, rejected
 }
+
+// Step counts keyed by status travel as JSON objects ({"succeeded": 3}), not as key/value arrays.
+extension StepStatus: CodingKeyRepresentable {}

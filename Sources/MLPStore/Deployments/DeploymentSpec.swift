@@ -1,6 +1,6 @@
 /// What `mlp deploy` (or a `deploy/canary` / `deploy/shadow` step) asks for: put a version of a
 /// registered model behind a deployment, directly or as a candidate.
-public struct DeploymentSpec: Sendable, Hashable {
+public struct DeploymentSpec: Codable, Sendable, Hashable {
     /// The deployment's name.
     public var name: String
     /// The registered model.

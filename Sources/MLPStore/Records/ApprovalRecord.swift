@@ -1,13 +1,7 @@
-import GRDB
 import MLPCore
 
 /// An approval gate's request and, once made, its decision.
-public struct ApprovalRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "approvals"
-    public enum Columns {
-        public static let runID = Column("runID"), step = Column("step"), status = Column("status")
-    }
-
+public struct ApprovalRecord: Codable, Hashable, Sendable {
     public var id: Int64?
     public var runID: String
     public var stepID: Int64
@@ -36,5 +30,4 @@ public struct ApprovalRecord: Codable, Hashable, Sendable, FetchableRecord, Muta
         self.deadline = deadline
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

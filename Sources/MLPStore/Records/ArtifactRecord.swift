@@ -1,9 +1,7 @@
-import GRDB
 import MLPCore
 
 /// An artifact in the content-addressed store.
-public struct ArtifactRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "artifacts"
+public struct ArtifactRecord: Codable, Hashable, Sendable {
     public var digest: String
     public var type: PortType
     public var size: Int64
@@ -18,8 +16,7 @@ public struct ArtifactRecord: Codable, Hashable, Sendable, FetchableRecord, Pers
 }
 
 /// An edge between an artifact and a step: the step produced it or consumed it.
-public struct LineageRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "lineage"
+public struct LineageRecord: Codable, Hashable, Sendable {
     public enum Direction: String, Codable, Sendable { case produced, consumed }
 
     public var digest: String
@@ -39,8 +36,7 @@ public struct LineageRecord: Codable, Hashable, Sendable, FetchableRecord, Persi
 }
 
 /// One point of a metric: a final value (``iteration`` nil) or one point of a series.
-public struct MetricRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "metrics"
+public struct MetricRecord: Codable, Hashable, Sendable {
     public var runID: String
     public var stepID: Int64?
     public var key: String

@@ -1,4 +1,3 @@
-import GRDB
 import MLPCore
 
 /// How a deployment sends traffic to its candidate version.
@@ -14,8 +13,7 @@ public enum DeploymentMode: String, Codable, Sendable, CaseIterable {
 /// A named deployment: the stable version of a registered model that answers its requests, and
 /// (during a canary or shadow) the candidate version being tried, with the thresholds that roll
 /// the candidate back automatically. `mlp serve` routes by it and follows its changes.
-public struct DeploymentRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "deployments"
+public struct DeploymentRecord: Codable, Hashable, Sendable {
 
     /// What clients address (`/v2/models/{name}/infer`).
     public var name: String
@@ -68,8 +66,7 @@ public struct DeploymentRecord: Codable, Hashable, Sendable, FetchableRecord, Pe
 }
 
 /// One change of a deployment, kept so what served when can be audited.
-public struct DeploymentEventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "deployment_events"
+public struct DeploymentEventRecord: Codable, Hashable, Sendable {
 
     /// What happened.
     public enum Action: String, Codable, Sendable {
@@ -110,14 +107,11 @@ public struct DeploymentEventRecord: Codable, Hashable, Sendable, FetchableRecor
         self.reason = reason
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// One sealed segment of a deployment's sampled request/response log: a dataset artifact (CSV)
 /// holding the logged requests' inputs and answers.
-public struct RequestLogRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "request_logs"
-
+public struct RequestLogRecord: Codable, Hashable, Sendable {
     public var id: Int64?
     public var deployment: String
     /// The dataset artifact's digest.
@@ -137,5 +131,4 @@ public struct RequestLogRecord: Codable, Hashable, Sendable, FetchableRecord, Mu
         self.createdAt = createdAt
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -1,10 +1,7 @@
-import GRDB
 import MLPCore
 
 /// One registered version of a model: an artifact, where it came from, and its model card.
-public struct ModelVersionRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "model_versions"
-
+public struct ModelVersionRecord: Codable, Hashable, Sendable {
     public var id: Int64?
     public var name: String
     /// 1, 2, 3… per name, assigned by the store when the version is registered.
@@ -31,15 +28,12 @@ public struct ModelVersionRecord: Codable, Hashable, Sendable, FetchableRecord, 
         self.card = card
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-
     /// `name:version`.
     public var reference: String { "\(name):\(version)" }
 }
 
 /// Where an alias (`champion`, `challenger`) of a model points now.
-public struct ModelAliasRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "model_aliases"
+public struct ModelAliasRecord: Codable, Hashable, Sendable {
     public var name: String
     public var alias: String
     public var version: Int
@@ -56,8 +50,7 @@ public struct ModelAliasRecord: Codable, Hashable, Sendable, FetchableRecord, Pe
 }
 
 /// One move of an alias, kept so a promotion can be audited and undone.
-public struct ModelAliasEventRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "model_alias_events"
+public struct ModelAliasEventRecord: Codable, Hashable, Sendable {
     public var id: Int64?
     public var name: String
     public var alias: String
@@ -76,11 +69,10 @@ public struct ModelAliasEventRecord: Codable, Hashable, Sendable, FetchableRecor
         self.by = by
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
 /// A model name with its newest version and its aliases, for lists.
-public struct ModelSummary: Sendable, Hashable {
+public struct ModelSummary: Codable, Sendable, Hashable {
     public var name: String
     public var versions: Int
     public var latest: ModelVersionRecord

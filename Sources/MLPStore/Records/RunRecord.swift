@@ -1,14 +1,7 @@
-import GRDB
 import MLPCore
 
 /// One execution of a pipeline, with what makes it reproducible.
-public struct RunRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "runs"
-    public enum Columns {
-        public static let id = Column("id"), pipeline = Column("pipeline"), status = Column("status")
-        public static let createdAt = Column("createdAt"), cancelRequested = Column("cancelRequested")
-    }
-
+public struct RunRecord: Codable, Hashable, Sendable {
     public var id: String
     /// The pipeline's `name:`.
     public var pipeline: String
@@ -58,8 +51,7 @@ public struct RunRecord: Codable, Hashable, Sendable, FetchableRecord, Persistab
 }
 
 /// A run parameter's final value (default or `--param`).
-public struct ParamRecord: Codable, Hashable, Sendable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "params"
+public struct ParamRecord: Codable, Hashable, Sendable {
     public var runID: String
     public var name: String
     public var type: PortType

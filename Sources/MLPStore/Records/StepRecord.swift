@@ -1,17 +1,10 @@
-import GRDB
 import MLPCore
 
 /// One step of a run, or one item of a fan-out step (``index`` set).
 ///
 /// A fan-out step has a parent row (``index`` nil) that tracks its children and holds their
 /// collected outputs once all are done.
-public struct StepRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "steps"
-    public enum Columns {
-        public static let id = Column("id"), runID = Column("runID"), name = Column("name"), index = Column("index")
-        public static let status = Column("status"), cacheKey = Column("cacheKey"), finishedAt = Column("finishedAt")
-    }
-
+public struct StepRecord: Codable, Hashable, Sendable {
     public var id: Int64?
     public var runID: String
     public var name: String
@@ -50,61 +43,12 @@ public struct StepRecord: Codable, Hashable, Sendable, FetchableRecord, MutableP
         self.item = item
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-
-    // Written by hand rather than through Codable: the engine writes a step row several times per
-    // unit of work, and Codable's keyed containers cost more than the SQL itself.
-    public init(row: Row) throws {
-        id = row["id"]
-        runID = row["runID"]
-        name = row["name"]
-        index = row["index"]
-        kind = row["kind"]
-        let rawStatus: String = row["status"]
-        guard let parsed = StepStatus(rawValue: rawStatus) else {
-            throw DatabaseError(message: "steps.status holds an unknown value '\(rawStatus)'")
-        }
-        status = parsed
-        attempts = row["attempts"]
-        cacheKey = row["cacheKey"]
-        cacheHit = row["cacheHit"]
-        cachedFrom = row["cachedFrom"]
-        cacheParts = row["cacheParts"]
-        startedAt = row["startedAt"]
-        finishedAt = row["finishedAt"]
-        error = row["error"]
-        outputs = row["outputs"]
-        item = row["item"]
-        childCount = row["childCount"]
-    }
-
-    public func encode(to container: inout PersistenceContainer) throws {
-        container["id"] = id
-        container["runID"] = runID
-        container["name"] = name
-        container["index"] = index
-        container["kind"] = kind
-        container["status"] = status.rawValue
-        container["attempts"] = attempts
-        container["cacheKey"] = cacheKey
-        container["cacheHit"] = cacheHit
-        container["cachedFrom"] = cachedFrom
-        container["cacheParts"] = cacheParts
-        container["startedAt"] = startedAt
-        container["finishedAt"] = finishedAt
-        container["error"] = error
-        container["outputs"] = outputs
-        container["item"] = item
-        container["childCount"] = childCount
-    }
-
     /// "train" or "shard[3]".
     public var displayName: String { index.map { "\(name)[\($0)]" } ?? name }
 }
 
 /// One try at running a step.
-public struct AttemptRecord: Codable, Hashable, Sendable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "attempts"
+public struct AttemptRecord: Codable, Hashable, Sendable {
 
     /// How an attempt ended.
     public enum Outcome: String, Codable, Sendable {
@@ -135,5 +79,4 @@ public struct AttemptRecord: Codable, Hashable, Sendable, FetchableRecord, Mutab
         self.stderrPath = stderrPath
     }
 
-    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

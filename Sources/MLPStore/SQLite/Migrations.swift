@@ -185,6 +185,16 @@ enum Migrations {
             }
             try db.create(index: "request_logs_by_deployment", on: "request_logs", columns: ["deployment", "id"])
         }
+        migrator.registerMigration("2026-12-07 idempotency keys") { db in
+            // What a keyed write returned, stored in the write's own transaction: a client that
+            // retries (its answer was lost) gets the same answer and changes nothing.
+            try db.create(table: "idempotency_keys") { t in
+                t.primaryKey("key", .text)
+                t.column("operation", .text).notNull()
+                t.column("response", .blob).notNull()
+                t.column("createdAt", .double).notNull()
+            }
+        }
         return migrator
     }
 }

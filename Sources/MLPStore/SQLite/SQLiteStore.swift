@@ -44,27 +44,44 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         try Migrations.migrator.migrate(pool)
     }
 
-    public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord] {
+    public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord], idempotencyKey: String?) throws -> [StepRecord] {
         try pool.write { db in
-            try run.insert(db)
-            for param in params { try param.insert(db) }
-            return try steps.map { step in
-                var step = step
-                try step.insert(db)
-                return step
+            try Self.once(idempotencyKey, operation: "createRun", db) {
+                try run.insert(db)
+                for param in params { try param.insert(db) }
+                return try steps.map { step in
+                    var step = step
+                    try step.insert(db)
+                    return step
+                }
             }
         }
     }
 
     @discardableResult
-    public func commit(_ change: StateChange) throws -> CommittedChange {
-        try pool.write { db in try Self.apply(change, db) }
+    public func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange] {
+        guard !changes.isEmpty else { return [] }
+        return try pool.write { db in
+            try Self.once(idempotencyKey, operation: "commit", db) { try changes.map { try Self.apply($0, db) } }
+        }
     }
 
-    @discardableResult
-    public func commit(_ changes: [StateChange]) throws -> [CommittedChange] {
-        guard !changes.isEmpty else { return [] }
-        return try pool.write { db in try changes.map { try Self.apply($0, db) } }
+    /// Runs `body` unless `key` was seen: then returns what the first call returned. The key and
+    /// the answer are written in the caller's transaction, so both land or neither does.
+    private static func once<T: Codable>(_ key: String?, operation: String, _ db: Database, _ body: () throws -> T) throws -> T {
+        guard let key else { return try body() }
+        if let row = try Row.fetchOne(db, sql: "SELECT operation, response FROM idempotency_keys WHERE key = ?", arguments: [key]) {
+            let stored: String = row["operation"]
+            guard stored == operation else {
+                throw StoreError.idempotencyKeyReused(key: key, operation: stored)
+            }
+            let data: Data = row["response"]
+            return try JSONDecoder().decode(T.self, from: data)
+        }
+        let result = try body()
+        try db.execute(sql: "INSERT INTO idempotency_keys (key, operation, response, createdAt) VALUES (?, ?, ?, ?)",
+                       arguments: [key, operation, try JSONEncoder().encode(result), Date().timeIntervalSince1970])
+        return result
     }
 
     /// Applies one state change inside the caller's transaction.
@@ -163,11 +180,11 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     public func findRun(_ reference: String) throws -> RunRecord {
         try pool.read { db in
             if reference == "latest" || reference == "last" {
-                guard let run = try RunRecord.order(RunRecord.Columns.createdAt.desc).fetchOne(db) else { throw StoreError.runNotFound(reference) }
+                guard let run = try RunRecord.order(RunRecord.Fields.createdAt.desc).fetchOne(db) else { throw StoreError.runNotFound(reference) }
                 return run
             }
             if let run = try RunRecord.fetchOne(db, key: reference) { return run }
-            let matches = try RunRecord.filter(RunRecord.Columns.id.like("\(reference.replacingOccurrences(of: "%", with: ""))%")).limit(5).fetchAll(db)
+            let matches = try RunRecord.filter(RunRecord.Fields.id.like("\(reference.replacingOccurrences(of: "%", with: ""))%")).limit(5).fetchAll(db)
             guard let first = matches.first else { throw StoreError.runNotFound(reference) }
             guard matches.count == 1 else { throw StoreError.ambiguousRun(reference, matches.map(\.id)) }
             return first
@@ -176,14 +193,14 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
 
     private func request(_ query: RunQuery) -> QueryInterfaceRequest<RunRecord> {
         var request = RunRecord.all()
-        if let status = query.status { request = request.filter(RunRecord.Columns.status == status.rawValue) }
-        if let pipeline = query.pipeline { request = request.filter(RunRecord.Columns.pipeline == pipeline) }
+        if let status = query.status { request = request.filter(RunRecord.Fields.status == status.rawValue) }
+        if let pipeline = query.pipeline { request = request.filter(RunRecord.Fields.pipeline == pipeline) }
         return request
     }
 
     public func runs(_ query: RunQuery) throws -> [RunRecord] {
         try pool.read { db in
-            try request(query).order(RunRecord.Columns.createdAt.desc, RunRecord.Columns.id.desc)
+            try request(query).order(RunRecord.Fields.createdAt.desc, RunRecord.Fields.id.desc)
                 .limit(query.limit, offset: query.offset).fetchAll(db)
         }
     }
@@ -194,7 +211,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
 
     public func runSummaries(_ query: RunQuery) throws -> [RunSummary] {
         try pool.read { db in
-            let runs = try request(query).order(RunRecord.Columns.createdAt.desc, RunRecord.Columns.id.desc)
+            let runs = try request(query).order(RunRecord.Fields.createdAt.desc, RunRecord.Fields.id.desc)
                 .limit(query.limit, offset: query.offset).fetchAll(db)
             guard !runs.isEmpty else { return [] }
             var counts: [String: [StepStatus: Int]] = [:]
@@ -225,7 +242,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
 
     public func steps(runID: String) throws -> [StepRecord] {
         try pool.read { db in
-            try StepRecord.filter(StepRecord.Columns.runID == runID).order(StepRecord.Columns.id).fetchAll(db)
+            try StepRecord.filter(StepRecord.Fields.runID == runID).order(StepRecord.Fields.id).fetchAll(db)
         }
     }
 
@@ -295,21 +312,21 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     public func approvals(status: ApprovalStatus?) throws -> [ApprovalRecord] {
         try pool.read { db in
             var request = ApprovalRecord.all()
-            if let status { request = request.filter(ApprovalRecord.Columns.status == status.rawValue) }
+            if let status { request = request.filter(ApprovalRecord.Fields.status == status.rawValue) }
             return try request.order(Column("requestedAt")).fetchAll(db)
         }
     }
 
     public func approval(runID: String, step: String) throws -> ApprovalRecord? {
         try pool.read { db in
-            try ApprovalRecord.filter(ApprovalRecord.Columns.runID == runID && ApprovalRecord.Columns.step == step).fetchOne(db)
+            try ApprovalRecord.filter(ApprovalRecord.Fields.runID == runID && ApprovalRecord.Fields.step == step).fetchOne(db)
         }
     }
 
     public func decide(runID: String, step: String, approve: Bool, by: String, comment: String?) throws -> ApprovalRecord {
         try pool.write { db in
             guard let run = try RunRecord.fetchOne(db, key: runID) else { throw StoreError.runNotFound(runID) }
-            guard var approval = try ApprovalRecord.filter(ApprovalRecord.Columns.runID == runID && ApprovalRecord.Columns.step == step).fetchOne(db) else {
+            guard var approval = try ApprovalRecord.filter(ApprovalRecord.Fields.runID == runID && ApprovalRecord.Fields.step == step).fetchOne(db) else {
                 throw StoreError.noPendingApproval(run: runID, step: step, status: nil)
             }
             guard approval.status == .pending else { throw StoreError.noPendingApproval(run: runID, step: step, status: approval.status) }
