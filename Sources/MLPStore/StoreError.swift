@@ -22,6 +22,9 @@ public enum StoreError: Error, CustomStringConvertible, Codable, Sendable {
     case unavailable(String)
     /// A project name a shared server refuses.
     case badProject(String)
+    /// A write the database refused because it contradicts what is stored (an id that exists
+    /// already, a reference to a row that does not exist): the client's data, not the store, is wrong.
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -43,6 +46,7 @@ public enum StoreError: Error, CustomStringConvertible, Codable, Sendable {
         case .badDeployment(let detail): return detail
         case .idempotencyKeyReused(let key, let operation): return "the idempotency key '\(key)' was already used for \(operation); send a new key for a new write"
         case .badProject(let detail): return detail
+        case .conflict(let detail): return "the store refused the write: \(detail)"
         case .unavailable(let detail): return "the metadata store is unavailable: \(detail); retry shortly"
         }
     }

@@ -59,7 +59,7 @@ public enum StoreAPI {
         switch error {
         case .runNotFound, .artifactNotFound, .stepNotFound, .modelNotFound, .deploymentNotFound: return 404
         case .ambiguousRun, .ambiguousArtifact, .badModelReference, .badDeployment, .badProject: return 400
-        case .invalidTransition, .invalidRunTransition, .noPendingApproval, .runFinished, .idempotencyKeyReused: return 409
+        case .invalidTransition, .invalidRunTransition, .noPendingApproval, .runFinished, .idempotencyKeyReused, .conflict: return 409
         case .corrupt: return 500
         case .unavailable: return 503
         }
