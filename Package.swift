@@ -28,6 +28,8 @@ let package = Package(
         // Already under Hummingbird; named so the server's inline infer handler can sit in its NIO pipeline.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+        // The PostgreSQL store (MLPStore/Postgres): `mlp server --db postgres://…`.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // The kernel: value types, plugin protocols, registry, errors. Depends on nothing of ours.
@@ -36,6 +38,7 @@ let package = Package(
             "MLPCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         .target(name: "MLPEngine", dependencies: [
             "MLPCore", "MLPStore",
