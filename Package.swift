@@ -97,10 +97,24 @@ let package = Package(
         // The inline infer path runs per request on the event loop; dynamic exclusivity checks were
         // ~5% of its CPU (the compiler's static checks still apply).
         ], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        // `mlp server`: the shared control plane, the store contract over HTTP (StoreAPI), tokens and roles, blobs, logs.
+        .target(name: "MLPServer", dependencies: [
+            "MLPCore", "MLPStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
             "SQLiteConnector", "HTTPConnector", "DataValidation",
-            "MLPTemplates", "MLPTUI", "MLPModels", "MLPServe",
+            "MLPTemplates", "MLPTUI", "MLPModels", "MLPServe", "MLPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -121,6 +135,10 @@ let package = Package(
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
         .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
+        .testTarget(name: "MLPServerTests", dependencies: [
+            "MLPServer", "MLPStore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "MLPServeTests", dependencies: [
             "MLPServe", "MLPTrain", "MLPData", "MLPModels",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

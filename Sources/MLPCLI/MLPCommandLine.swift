@@ -18,7 +18,7 @@ public struct MLPCommandLine: AsyncParsableCommand {
             Metrics.self, Compare.self, Plot.self, Models.self, Tui.self,
             Embed.self, Quantize.self,
             Serve.self, Deploy.self, Promote.self, Rollback.self, Deployments.self,
-            Drift.self, Verify.self, Gc.self,
+            Drift.self, Verify.self, Gc.self, Server.self,
         ]
     )
 
