@@ -111,10 +111,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        // The client of `mlp server`: RemoteStore (the store contract over HTTP, on libcurl), blob upload and download, log shipping.
+        .target(name: "MLPClient", dependencies: ["MLPCore", "MLPStore", "CCurl", .product(name: "Yams", package: "Yams")]),
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
             "SQLiteConnector", "HTTPConnector", "DataValidation",
-            "MLPTemplates", "MLPTUI", "MLPModels", "MLPServe", "MLPServer",
+            "MLPTemplates", "MLPTUI", "MLPModels", "MLPServe", "MLPServer", "MLPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "mlp", dependencies: ["MLPCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -135,6 +137,7 @@ let package = Package(
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
         .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "MLPTUITests", dependencies: ["MLPTUI", "MLPStore"]),
+        .testTarget(name: "MLPClientTests", dependencies: ["MLPClient", "MLPStore", "MLPCore"]),
         .testTarget(name: "MLPServerTests", dependencies: [
             "MLPServer", "MLPStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

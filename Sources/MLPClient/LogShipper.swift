@@ -1,0 +1,98 @@
+import Foundation
+
+/// Ships the stdout and stderr files of running attempts to the server, every half second while
+/// they grow, and what is left when an attempt ends: `mlp logs -f --server` follows them there.
+final class LogShipper: @unchecked Sendable {
+    struct Followed {
+        var files: [(stream: String, path: String)]
+        /// Bytes of each stream the server has.
+        var sent: [String: Int64] = [:]
+    }
+
+    unowned let store: RemoteStore
+    let lock = NSCondition()
+    var followed: [Int64: Followed] = [:]
+    var running = false
+    var stopping = false
+    /// The most bytes one request carries.
+    static let chunk = 4 << 20
+    static let interval = 0.5
+
+    init(store: RemoteStore) { self.store = store }
+
+    /// Starts shipping an attempt's logs.
+    func follow(attemptID: Int64, stdout: String?, stderr: String?) {
+        let files = [("stdout", stdout), ("stderr", stderr)].compactMap { stream, path in path.map { (stream: stream, path: $0) } }
+        lock.lock()
+        defer { lock.unlock() }
+        guard followed[attemptID] == nil else { return }
+        followed[attemptID] = Followed(files: files)
+        if !running {
+            running = true
+            stopping = false
+            let thread = Thread { [weak self] in self?.loop() }
+            thread.name = "mlp-log-shipper"
+            thread.start()
+        }
+    }
+
+    /// Ships the rest of an attempt's logs now and stops following it.
+    func finish(attemptID: Int64) {
+        lock.lock()
+        let entry = followed.removeValue(forKey: attemptID)
+        lock.unlock()
+        guard var entry else { return }
+        ship(attemptID, &entry)
+    }
+
+    /// Ships the rest of every followed log and ends the thread.
+    func stop() {
+        lock.lock()
+        let all = followed
+        followed = [:]
+        stopping = true
+        lock.broadcast()
+        lock.unlock()
+        for (id, entry) in all {
+            var entry = entry
+            ship(id, &entry)
+        }
+    }
+
+    func loop() {
+        while true {
+            lock.lock()
+            if !stopping { _ = lock.wait(until: Date().addingTimeInterval(Self.interval)) }
+            if stopping || followed.isEmpty {
+                running = false
+                lock.unlock()
+                return
+            }
+            let snapshot = followed
+            lock.unlock()
+            for (id, entry) in snapshot {
+                var entry = entry
+                ship(id, &entry)
+                lock.lock()
+                if followed[id] != nil { followed[id]!.sent = entry.sent }
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Sends what each file holds past what the server has. A failure is left for the next tick.
+    func ship(_ id: Int64, _ entry: inout Followed) {
+        for (stream, path) in entry.files {
+            guard let handle = FileHandle(forReadingAtPath: path) else { continue }
+            defer { try? handle.close() }
+            var offset = entry.sent[stream] ?? 0
+            while true {
+                do { try handle.seek(toOffset: UInt64(offset)) } catch { break }
+                guard let data = try? handle.read(upToCount: Self.chunk), !data.isEmpty else { break }
+                do { try store.writeLog(attemptID: id, stream: stream, offset: offset, data: data) } catch { break }
+                offset += Int64(data.count)
+                entry.sent[stream] = offset
+            }
+        }
+    }
+}
