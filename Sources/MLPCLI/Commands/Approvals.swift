@@ -8,13 +8,14 @@ extension MLPCommandLine {
         static let configuration = CommandConfiguration(abstract: "List approval gates waiting for a decision.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Flag(help: "Also list decided gates.")
         var all = false
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             let approvals = try store.approvals(status: all ? nil : .pending)
             if output.json {
                 try Format.printJSON(JSONValue.array(approvals.map(JSONView.approval)))

@@ -8,6 +8,7 @@ extension MLPCommandLine {
         static let configuration = CommandConfiguration(abstract: "List stored artifacts with the step that produced each.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Option(help: "Only artifacts produced or read by this run.")
@@ -20,9 +21,9 @@ extension MLPCommandLine {
         var paths = false
 
         func run() async throws {
-            let project = try self.project.locate()
-            let store = try project.openStore()
-            let files = try project.openArtifacts()
+            let location = try server.open(project)
+            let store = location.store
+            let files = try location.artifacts(project)
             var records = try store.artifacts(limit: run == nil ? limit : 100_000)
             var edges: [String: [LineageEdge]] = [:]
             for record in records { edges[record.digest] = try store.lineage(digest: record.digest) }
@@ -31,7 +32,7 @@ extension MLPCommandLine {
                 records = Array(records.filter { edges[$0.digest]?.contains { $0.runID == id } == true }.prefix(limit))
             }
             if paths {
-                for record in records { print(try files.path(for: ArtifactRef(digest: record.digest, type: record.type, size: record.size))) }
+                for record in records { print(try location.path(of: ArtifactRef(digest: record.digest, type: record.type, size: record.size), in: files)) }
                 return
             }
             if output.json {

@@ -9,6 +9,7 @@ extension MLPCommandLine {
             abstract: "Runs side by side: their params and final metrics, differences marked.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "Two or more runs (ids, unique prefixes, or `latest`).")
@@ -19,7 +20,7 @@ extension MLPCommandLine {
         }
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             let records = try runs.map { try store.findRun($0) }
             var params: [[String: String]] = []
             var metrics: [[String: Double]] = []

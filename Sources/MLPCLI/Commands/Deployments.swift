@@ -10,13 +10,14 @@ extension MLPCommandLine {
             abstract: "List deployments, or show one with every change it went through.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "A deployment's name: show it and its history.")
         var name: String?
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             if let name {
                 guard let deployment = try store.deployment(name: name) else { throw StoreError.deploymentNotFound(name) }
                 let events = try store.deploymentEvents(name: name)

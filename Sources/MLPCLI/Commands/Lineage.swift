@@ -10,6 +10,7 @@ extension MLPCommandLine {
             discussion: "Prints the step that produced the artifact, the steps that consumed it, and (up to --depth) the artifacts its producer read, recursively.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "An artifact digest or a unique prefix of it (see `mlp artifacts`).")
@@ -19,7 +20,7 @@ extension MLPCommandLine {
         var depth = 5
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             let record = try store.findArtifact(artifact)
             let edges = try store.lineage(digest: record.digest)
             if output.json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLPClient
 import MLPCore
 import MLPStore
 
@@ -14,6 +15,7 @@ extension MLPCommandLine {
                 """)
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
 
         @Argument(help: "The run id, a unique prefix of it, or `latest`.")
         var run: String
@@ -42,7 +44,8 @@ extension MLPCommandLine {
         }
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let location = try server.open(project)
+            let store = location.store
             let record = try store.findRun(run)
             let (name, index) = parseStep()
             var printed: [String: UInt64] = [:]
@@ -61,8 +64,16 @@ extension MLPCommandLine {
                 if let number = attempt, chosen == nil, !follow { throw RuntimeError("step \(step) has no attempt \(number) (it has \(attempts.count))") }
                 if let chosen {
                     if chosen.stdoutPath == nil { print("step \(step) runs inside mlp (\(target.kind)) and writes no log"); return }
-                    let files = stream == "both" ? [chosen.stdoutPath!, chosen.stderrPath!] : [stream == "stdout" ? chosen.stdoutPath! : chosen.stderrPath!]
-                    for file in files { printed[file] = emit(file, from: printed[file] ?? 0, isError: file == chosen.stderrPath && stream == "both") }
+                    if let remote = location.remote, let id = chosen.id {
+                        // A server's run: the logs its driver shipped there.
+                        for name in stream == "both" ? ["stdout", "stderr"] : [stream] {
+                            let key = "\(id)/\(name)"
+                            printed[key] = try emit(remote, attemptID: id, stream: name, from: printed[key] ?? 0, isError: name == "stderr" && stream == "both")
+                        }
+                    } else {
+                        let files = stream == "both" ? [chosen.stdoutPath!, chosen.stderrPath!] : [stream == "stdout" ? chosen.stdoutPath! : chosen.stderrPath!]
+                        for file in files { printed[file] = emit(file, from: printed[file] ?? 0, isError: file == chosen.stderrPath && stream == "both") }
+                    }
                     let finished = chosen.outcome != .running && target.status != .running
                     if !follow || finished { return }
                 } else if !follow {
@@ -76,6 +87,17 @@ extension MLPCommandLine {
                     waitedForStart = true
                 }
                 try await Task.sleep(nanoseconds: 200_000_000)
+            }
+        }
+
+        /// Prints a log stored on a server from `offset` on and returns the new offset.
+        func emit(_ remote: RemoteStore, attemptID: Int64, stream: String, from offset: UInt64, isError: Bool) throws -> UInt64 {
+            var offset = offset
+            while true {  // the server answers a bounded chunk at a time
+                let data = try remote.readLog(attemptID: attemptID, stream: stream, offset: Int64(offset))
+                if data.isEmpty { return offset }
+                (isError ? FileHandle.standardError : FileHandle.standardOutput).write(data)
+                offset += UInt64(data.count)
             }
         }
 

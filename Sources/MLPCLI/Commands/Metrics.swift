@@ -9,13 +9,14 @@ extension MLPCommandLine {
             abstract: "A run's metrics: final values, and each series logged through $MLP_METRICS.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "The run id, a unique prefix of it, or `latest`.")
         var run: String = "latest"
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             let record = try store.findRun(run)
             let metrics = try store.metrics(runID: record.id)
             let steps = Dictionary(uniqueKeysWithValues: try store.steps(runID: record.id).compactMap { step in step.id.map { ($0, step.displayName) } })

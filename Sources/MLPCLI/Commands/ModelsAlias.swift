@@ -10,6 +10,7 @@ extension MLPCommandLine.Models {
             discussion: "Example: mlp models alias churn@champion 4 — every move is kept (mlp models show churn@champion lists them). \(ModelName.rule)")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "NAME@ALIAS.")
@@ -26,7 +27,7 @@ extension MLPCommandLine.Models {
                 throw ValidationError("expected NAME@ALIAS, such as churn@champion")
             }
             let name = String(target[..<at]), alias = String(target[target.index(after: at)...])
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             let number = try Int(version) ?? store.resolveModel(version).version
             let event = try store.moveAlias(name: name, alias: alias, to: number, by: by ?? currentUser())
             if output.json {

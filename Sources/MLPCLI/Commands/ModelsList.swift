@@ -8,13 +8,14 @@ extension MLPCommandLine.Models {
         static let configuration = CommandConfiguration(abstract: "List registered models, or the versions of one.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "A model name: list its versions.")
         var name: String?
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             if let name {
                 let versions = try store.modelVersions(name: name)
                 guard !versions.isEmpty else { throw StoreError.modelNotFound(name) }

@@ -8,19 +8,20 @@ extension MLPCommandLine.Models {
         static let configuration = CommandConfiguration(abstract: "Show one model version: its card, lineage and aliases.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "NAME, NAME:VERSION or NAME@ALIAS.")
         var model: String
 
         func run() async throws {
-            let project = try self.project.locate()
-            let store = try project.openStore()
+            let location = try server.open(project)
+            let store = location.store
             let version = try store.resolveModel(model)
             let aliases = try store.models().first { $0.name == version.name }?.aliases ?? [:]
             if output.json {
                 guard case .object(var view) = ModelViews.version(version, aliases: aliases) else { return }
-                view["path"] = .string(try project.openArtifacts().path(for: ArtifactRef(digest: version.digest, type: version.type, size: 0)))
+                view["path"] = .string(try location.path(of: ArtifactRef(digest: version.digest, type: version.type, size: 0), in: try location.artifacts(project)))
                 try Format.printJSON(JSONValue.object(view))
                 return
             }

@@ -10,6 +10,7 @@ extension MLPCommandLine {
             discussion: "Series are the points a step logged to $MLP_METRICS with a \"step\" number. Several runs overlay.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
 
         @Argument(help: ArgumentHelp("One or more runs (ids, unique prefixes, or `latest`), then the metric key, such as loss: `mlp plot RUN [RUN…] METRIC`. RUN,RUN also works.",
                                      valueName: "run… metric"))
@@ -33,7 +34,7 @@ extension MLPCommandLine {
         }
 
         func run() async throws {
-            let store = try project.locate().openStore()
+            let store = try server.open(project).store
             var lines: [(label: String, points: [(Double, Double)])] = []
             for reference in runs {
                 let record = try store.findRun(reference)

@@ -15,6 +15,7 @@ extension MLPCommandLine {
                 """)
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Option(name: .customLong("param"), help: ArgumentHelp("Set a pipeline param (repeatable).", valueName: "name=value"))
@@ -35,7 +36,7 @@ extension MLPCommandLine {
         }
 
         func run() async throws {
-            let engine = try project.engine()
+            let engine = try server.engine(project)
             let run: RunRecord
             do {
                 run = try engine.createRun(RunOptions(params: try parseParams(params), parallelism: parallelism, noCache: noCache))

@@ -9,6 +9,7 @@ extension MLPCommandLine {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Option(help: ArgumentHelp("Only runs with this status (\(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "status"))
@@ -28,12 +29,12 @@ extension MLPCommandLine {
 
         func run() async throws {
             let wanted = status.flatMap(RunStatus.init(rawValue:))
-            let located = try project.locate()
-            let store = try located.openStore()
+            let location = try server.open(project)
+            let store = location.store
             let summaries = try store.runSummaries(RunQuery(status: wanted, pipeline: pipeline, limit: limit))
             if output.json {
                 try Format.printJSON(JSONValue.array(summaries.map {
-                    RunState($0.run, project: located, store: store).adding(to: JSONView.run($0.run, counts: $0.counts))
+                    location.state($0.run).adding(to: JSONView.run($0.run, counts: $0.counts))
                 }))
                 return
             }
@@ -45,7 +46,7 @@ extension MLPCommandLine {
             var interrupted: [String] = []
             for summary in summaries {
                 let run = summary.run
-                let state = RunState(run, project: located, store: store)
+                let state = location.state(run)
                 if state.interrupted { interrupted.append(run.id) }
                 table.add(run.id, run.pipeline, state.label, "\(summary.counts.filter { $0.key.isDone }.values.reduce(0, +))/\(summary.total)",
                           Format.time(run.startedAt ?? run.createdAt), Format.duration(from: run.startedAt, to: state.end))

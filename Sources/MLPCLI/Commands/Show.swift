@@ -11,6 +11,7 @@ extension MLPCommandLine {
             abstract: "Show a run: what makes it reproducible, its params, steps, outputs and metrics.")
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "The run id, a unique prefix of it, or `latest`.")
@@ -23,10 +24,10 @@ extension MLPCommandLine {
         var all = false
 
         func run() async throws {
-            let located = try project.locate()
-            let store = try located.openStore()
+            let location = try server.open(project)
+            let store = location.store
             let record = try store.findRun(run)
-            let state = RunState(record, project: located, store: store)
+            let state = location.state(record)
             let steps = try store.steps(runID: record.id)
             let params = try store.params(runID: record.id)
             let metrics = try store.metrics(runID: record.id).filter { $0.iteration == nil }

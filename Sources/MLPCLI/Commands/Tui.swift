@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLPClient
 import MLPCore
 import MLPEngine
 import MLPStore
@@ -15,6 +16,7 @@ extension MLPCommandLine {
                 """)
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
 
         @Option(help: ArgumentHelp("Seconds between refreshes of what is on screen.", valueName: "seconds"))
         var refresh: Double = 0.5
@@ -37,8 +39,11 @@ extension MLPCommandLine {
 
         func run() async throws {
             let started = DispatchTime.now().uptimeNanoseconds
-            let engine = try project.engine()
-            let store = engine.store
+            // On a shared server the TUI reads and decides there; a decision is picked up by the
+            // process driving the run, wherever it runs.
+            let remote = try server.settings(project).map { RemoteStore(settings: $0) }
+            let engine = remote == nil ? try project.engine() : nil
+            let store: any MetadataStore = remote ?? engine!.store
             let opening: TUIView?
             switch open {
             case "runs": opening = nil
@@ -46,7 +51,8 @@ extension MLPCommandLine {
             default: opening = RunView(runID: try store.findRun(open).id)
             }
             let context = TUIContext(store: store, user: by ?? currentUser(), afterDecision: { decision in
-                Driving.continueRun(after: decision, engine: engine).message
+                guard let engine else { return "stored on \(remote!.settings.url); the process driving the run picks it up" }
+                return Driving.continueRun(after: decision, engine: engine).message
             }, dependencies: Self.dependencies(of:))
             // Esc from a view opened directly lands on the runs list.
             let app = TUIApp(context: context, root: RunsView(), opening: opening)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLPClient
 import MLPCore
 import MLPEngine
 import MLPStore
@@ -7,6 +8,7 @@ import MLPStore
 /// What `mlp approve` and `mlp reject` share.
 struct DecisionOptions: ParsableArguments {
     @OptionGroup var project: ProjectOptions
+    @OptionGroup var server: ServerOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: "The run id, a unique prefix of it, or `latest`.")
@@ -22,6 +24,20 @@ struct DecisionOptions: ParsableArguments {
     var by: String?
 
     func decide(approve: Bool) throws {
+        if let settings = try server.settings(project) {
+            // On a shared server the decision is stored under the token's user; the process
+            // driving the run (on whichever machine) picks it up from there.
+            let store = RemoteStore(settings: settings)
+            let record = try store.findRun(run)
+            let decision = try store.decide(runID: record.id, step: gate, approve: approve, by: by ?? currentUser(), comment: comment)
+            if output.json {
+                try Format.printJSON(JSONView.approval(decision))
+                return
+            }
+            print("\(approve ? "approved" : "rejected") gate \(gate) of run \(record.id) as \(decision.decidedBy ?? "?") on \(settings.url)")
+            print("the process driving the run picks it up; a run started with --detach continues with `mlp resume \(record.id)` where it ran")
+            return
+        }
         let engine = try project.engine()
         let record = try engine.store.findRun(run)
         let decision = try engine.store.decide(runID: record.id, step: gate, approve: approve, by: by ?? currentUser(), comment: comment)

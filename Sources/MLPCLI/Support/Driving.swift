@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLPClient
 import MLPCore
 import MLPEngine
 import MLPStore
@@ -13,6 +14,8 @@ enum Driving {
         defer { signals.forEach { $0.cancel() } }
         let reporter = ProgressReporter(store: engine.store, toStandardError: json)
         let run = try await engine.drive(runID: runID, observer: reporter, stopAtGates: stopAtGates, cancellation: cancellation)
+        // A run on a shared server: the rest of its steps' logs go there before this process ends.
+        (engine.store as? RemoteStore)?.flushLogs()
         if json {
             let steps = try engine.store.steps(runID: run.id).filter { $0.index == nil }
             var view = JSONView.run(run)
@@ -69,8 +72,12 @@ enum Driving {
         let folder = "\(engine.project.runsDirectory)/\(runID)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        // A run on a shared server: the driver reports there too. The token goes in the
+        // environment, never on the command line.
+        var environment = ProcessInfo.processInfo.environment
+        if let remote = engine.store as? RemoteStore { environment.merge(remote.settings.environment) { _, new in new } }
         _ = try ChildProcess.spawn(arguments: [executable, "resume", runID, "--background", "--project", engine.project.root],
-                                   environment: ProcessInfo.processInfo.environment, directory: engine.project.root,
+                                   environment: environment, directory: engine.project.root,
                                    stdoutPath: "\(folder)/driver.log", stderrPath: "\(folder)/driver.log")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLPClient
 import MLPCore
 import MLPEngine
 import MLPModels
@@ -30,9 +31,19 @@ struct ProjectOptions: ParsableArguments {
         return try Project.locate(from: FileManager.default.currentDirectoryPath)
     }
 
-    /// The engine over this project, with every first-party plugin registered.
+    /// The engine over this project, with every first-party plugin registered. Its store is a
+    /// shared server's when `MLP_SERVER` (or a default profile) names one: so a background driver
+    /// started for a `--server` run (`mlp resume --background`, given the settings in its
+    /// environment) reports to the same server.
     func engine() throws -> Engine {
-        try Engine(project: try locate(), registry: try makeRegistry())
+        let server: ServerSettings?
+        do {
+            server = try ServerSettings.resolve(server: nil, token: nil, project: nil, profile: nil,
+                                                pipelineName: { ServerOptions.pipelineName(self) })
+        } catch let error as ServerSettingsError {
+            throw ValidationError(error.message)
+        }
+        return try engine(server: server)
     }
 }
 

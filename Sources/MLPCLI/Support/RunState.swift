@@ -14,8 +14,10 @@ struct RunState {
     /// run the last time a step started or finished; nil while it runs.
     let end: Double?
 
-    init(_ run: RunRecord, project: Project, store: any MetadataStore) {
-        interrupted = run.status == .running && !project.isDriven(runID: run.id)
+    /// `project`: the local project, whose run locks say whether a process drives the run; nil
+    /// for a shared server's run (its driver is on another machine): the recorded status is shown.
+    init(_ run: RunRecord, project: Project?, store: any MetadataStore) {
+        interrupted = run.status == .running && project.map { !$0.isDriven(runID: run.id) } == true
         label = interrupted ? "interrupted" : run.status.rawValue
         if interrupted {
             let steps = (try? store.steps(runID: run.id)) ?? []
