@@ -11,6 +11,8 @@
   ``stop()`` (SIGTERM), and request helpers ``get/post/put/request``.
 """
 import itertools
+import shutil
+import tempfile
 import sys
 from pathlib import Path
 
@@ -24,15 +26,18 @@ _database_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
+def postgres_url():
     """(url, reason): the URL of a running PostgreSQL, or None and why it is not there."""
-    folder = tmp_path_factory.mktemp("postgres")
+    # Under /tmp itself: the postgres user must be able to reach the folder (pytest's own temp
+    # folders sit under a 0700 directory of root's).
+    folder = tempfile.mkdtemp(prefix="mlp-server-tests-pg-")
     url, reason = start_postgres(folder)
     try:
         yield url, reason
     finally:
         if url is not None:
             stop_postgres(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

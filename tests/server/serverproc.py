@@ -8,6 +8,7 @@ restart it on the same port and database. Only the standard library is used (url
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -242,9 +243,18 @@ def stop_postgres(folder):
     subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, timeout=120)
 
 
+def psql():
+    """The psql client: on PATH, else the PostgreSQL server's own."""
+    found = shutil.which("psql")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))
+    return str(candidates[-1]) if candidates else "psql"
+
+
 def create_database(url, name):
     """Creates database `name` on the PostgreSQL at `url`; returns the URL naming it."""
-    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{name}"'],
+    subprocess.run([psql(), url, "-v", "ON_ERROR_STOP=1", "-q", "-c", f'CREATE DATABASE "{name}"'],
                    check=True, capture_output=True, timeout=60)
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit(parts._replace(path="/" + name))
