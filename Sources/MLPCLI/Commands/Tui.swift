@@ -54,6 +54,9 @@ extension MLPCommandLine {
                 guard let engine else { return "stored on \(remote!.settings.url); the process driving the run picks it up" }
                 return Driving.continueRun(after: decision, engine: engine).message
             }, dependencies: Self.dependencies(of:))
+            if let remote {
+                context.readLog = { id, stream, offset in (try? remote.readLog(attemptID: id, stream: stream, offset: Int64(offset))) ?? Data() }
+            }
             // Esc from a view opened directly lands on the runs list.
             let app = TUIApp(context: context, root: RunsView(), opening: opening)
             if let signal = TerminalUI.run(app, refreshInterval: refresh, mouse: mouse, started: started) {

@@ -59,6 +59,9 @@ public final class TUIContext {
     /// Each step's upstream steps, read from the pipeline text a run recorded (the CLI parses
     /// it); without it the run view shows no edges.
     public var dependencies: ((RunRecord) -> [String: [String]])?
+    /// Where logs are read when they are not files here (a shared server's store): the bytes of
+    /// an attempt's `stdout` or `stderr` from an offset. Nil: the attempt's log files are read.
+    public var readLog: ((_ attemptID: Int64, _ stream: String, _ offset: UInt64) -> Data)?
 
     /// A context over a store; `user` is recorded with decisions.
     public init(store: any MetadataStore, user: String, glyphs: Glyphs = Glyphs(), now: @escaping () -> Double = { Date().timeIntervalSince1970 },

@@ -44,6 +44,22 @@ public struct LogBuffer: Sendable {
             return false
         }
         offsets[path] = offset + UInt64(data.count)
+        return append(data, key: path, isError: isError)
+    }
+
+    /// Reads what was added to a log kept elsewhere (a shared server's copy, named by `key`) since
+    /// the last call: `read(offset)` answers the bytes from `offset` (empty: nothing new, or unreachable).
+    @discardableResult
+    public mutating func poll(source key: String, isError: Bool, read: (UInt64) -> Data) -> Bool {
+        let offset = offsets[key] ?? 0
+        let data = read(offset)
+        guard !data.isEmpty else { return false }
+        offsets[key] = offset + UInt64(data.count)
+        return append(data, key: key, isError: isError)
+    }
+
+    /// Splits new bytes of the log `key` into lines; returns whether lines were added.
+    private mutating func append(_ data: Data, key path: String, isError: Bool) -> Bool {
         var pending = (partial[path] ?? Data()) + data
         if cut.contains(path), let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
             pending = pending.subdata(in: pending.index(after: newline)..<pending.endIndex)

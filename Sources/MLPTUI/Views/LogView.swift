@@ -88,11 +88,16 @@ public final class LogView: TUIView {
                 visibleCache = nil
             }
             var grew = false
-            if let path = attempt.stdoutPath { grew = buffer.poll(path, isError: false) || grew }
-            if let path = attempt.stderrPath { grew = buffer.poll(path, isError: true) || grew }
+            if let readLog = context.readLog, let id = attempt.id {
+                if attempt.stdoutPath != nil { grew = buffer.poll(source: "stdout", isError: false) { readLog(id, "stdout", $0) } || grew }
+                if attempt.stderrPath != nil { grew = buffer.poll(source: "stderr", isError: true) { readLog(id, "stderr", $0) } || grew }
+            } else {
+                if let path = attempt.stdoutPath { grew = buffer.poll(path, isError: false) || grew }
+                if let path = attempt.stderrPath { grew = buffer.poll(path, isError: true) || grew }
+            }
             if attempt.outcome != .running {
                 let before = buffer.lines.count
-                buffer.flushPartials(errorPaths: Set([attempt.stderrPath].compactMap { $0 }))
+                buffer.flushPartials(errorPaths: Set(context.readLog != nil ? ["stderr"] : [attempt.stderrPath].compactMap { $0 }))
                 grew = grew || buffer.lines.count != before
             }
             if grew { visibleCache = nil }
