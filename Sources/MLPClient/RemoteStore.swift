@@ -199,8 +199,8 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
 
     static func article(_ word: String) -> String { word.first.map { "aeiou".contains($0) } == true ? "an" : "a" }
 
-    /// The token's own record (for messages), or nil.
-    func whoami() -> TokenRecord? {
+    /// The token's own record (who it is, its role and projects), or nil when the server does not say.
+    public func whoami() -> TokenRecord? {
         let request = HTTPRequest(method: "GET", url: settings.url + StoreAPI.prefix + "/whoami", headers: headers(idempotencyKey: nil, json: false), timeout: 10)
         guard let response = try? transport.perform(request), response.status == 200 else { return nil }
         return try? StoreAPI.decoder.decode(TokenRecord.self, from: response.body)

@@ -15,6 +15,7 @@ extension MLPCommandLine.Models {
                 """)
 
         @OptionGroup var project: ProjectOptions
+        @OptionGroup var server: ServerOptions
         @OptionGroup var output: OutputOptions
 
         @Argument(help: "The model's name (letters, digits, '.', '_', '-'; at most \(ModelName.maximumLength) characters).")
@@ -39,10 +40,12 @@ extension MLPCommandLine.Models {
         }
 
         func run() async throws {
-            let project = try self.project.locate()
-            let store = try project.openStore()
+            let location = try server.open(project)
+            let store = location.store
             let record = try store.findArtifact(artifact)
-            let artifacts = try project.openArtifacts()
+            let artifacts = try location.artifacts(project)
+            // A server's artifact: its bytes come here first, to be checked as a local one is.
+            _ = try location.path(of: ArtifactRef(digest: record.digest, type: record.type, size: record.size), in: artifacts)
             try ServableModelCheck.check(ArtifactRef(digest: record.digest, type: record.type, size: record.size),
                                          subject: "artifact \(record.digest.prefix(16)) (\(record.type.rawValue))", action: "registered", artifacts: artifacts)
             let producer = try store.lineage(digest: record.digest).first { $0.direction == .produced }

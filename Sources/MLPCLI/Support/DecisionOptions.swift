@@ -35,7 +35,16 @@ struct DecisionOptions: ParsableArguments {
                 return
             }
             print("\(approve ? "approved" : "rejected") gate \(gate) of run \(record.id) as \(decision.decidedBy ?? "?") on \(settings.url)")
-            print("the process driving the run picks it up; a run started with --detach continues with `mlp resume \(record.id)` where it ran")
+            // A run of this project folder: continue it here as a local one would be (a --detach'ed
+            // run stops at its gates). A run from elsewhere is continued where it runs.
+            if let located = try? project.locate(), located.root == record.projectDirectory, store.whoami()?.role.allows(.write) == true {
+                let engine = try project.engine(server: settings)
+                let next = Driving.continueRun(after: decision, engine: engine)
+                print(next.startedInBackground ? "\(next.message); follow it with `mlp show \(record.id) --server \(settings.url)`" : next.message)
+            } else {
+                print("the process driving the run picks it up; a run started with --detach continues with `mlp resume \(record.id)` "
+                    + "where it ran (with a runner's token)")
+            }
             return
         }
         let engine = try project.engine()
