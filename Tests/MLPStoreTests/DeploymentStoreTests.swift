@@ -4,25 +4,25 @@ import MLPCore
 @testable import MLPStore
 
 @Suite struct DeploymentStoreTests {
-    let store: SQLiteStore
-    let path: String
-
-    init() throws {
-        path = try temporaryFolder("deployments") + "/mlp.sqlite"
-        store = try SQLiteStore(path: path)
+    /// A fresh store with three versions of the model `churn`.
+    func open(_ backend: StoreBackendUnderTest) throws -> OpenedStore {
+        let opened = try backend.fresh("deployments")
+        let store = opened.store
         try store.commit(StateChange(artifacts: ["a", "b", "c"].map { ArtifactRecord(digest: String(repeating: $0, count: 64), type: .model, size: 1, createdAt: 1) }))
         for digest in ["a", "b", "c"] {
             let version = ModelVersionRecord(name: "churn", digest: String(repeating: digest, count: 64), type: .model, runID: nil, stepID: nil,
                                              createdAt: 1, createdBy: "ana", card: "{}")
             _ = try store.commit(StateChange(registration: ModelRegistration(version: version, aliases: [])))
         }
+        return opened
     }
 
     func spec(_ version: Int, _ mode: DeploymentMode = .direct, percent: Double = 0, sticky: String? = nil) -> DeploymentSpec {
         DeploymentSpec(name: "churn-api", model: "churn", version: version, mode: mode, canaryPercent: percent, stickyHeader: sticky, maxErrorRate: 0.05, minRequests: 20)
     }
 
-    @Test func aCanaryIsPromotedAndEveryChangeIsKeptWithItsGeneration() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func aCanaryIsPromotedAndEveryChangeIsKeptWithItsGeneration(_ backend: StoreBackendUnderTest) throws {
+        let store = try open(backend).store
         let first = try store.deploy(spec(1), by: "ana")
         #expect(first.stableVersion == 1 && first.candidateVersion == nil && first.mode == .direct && first.generation == 1)
         let canary = try store.deploy(spec(2, .canary, percent: 10, sticky: "x-user"), by: "ana")
@@ -40,7 +40,8 @@ import MLPCore
         #expect(try store.deployments().map(\.name) == ["churn-api"])
     }
 
-    @Test func rollbackDropsACandidateBeforeTouchingTheStableVersion() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func rollbackDropsACandidateBeforeTouchingTheStableVersion(_ backend: StoreBackendUnderTest) throws {
+        let store = try open(backend).store
         try store.deploy(spec(1), by: "ana")
         try store.deploy(spec(2), by: "ana")
         try store.deploy(spec(3, .shadow), by: "ana")
@@ -52,7 +53,8 @@ import MLPCore
         #expect(nothing.description.contains("nothing to roll back"))
     }
 
-    @Test func anAutomaticRollbackOfAnOldGenerationChangesNothing() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func anAutomaticRollbackOfAnOldGenerationChangesNothing(_ backend: StoreBackendUnderTest) throws {
+        let store = try open(backend).store
         try store.deploy(spec(1), by: "ana")
         let canary = try store.deploy(spec(2, .canary, percent: 50), by: "ana")
         let newer = try store.deploy(spec(3, .canary, percent: 50), by: "ana")
@@ -63,7 +65,8 @@ import MLPCore
         #expect(try store.deploymentEvents(name: "churn-api").last?.action == .autoRollback)
     }
 
-    @Test func badDeploymentsAreRefusedWithAReasonAndChangeNothing() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func badDeploymentsAreRefusedWithAReasonAndChangeNothing(_ backend: StoreBackendUnderTest) throws {
+        let store = try open(backend).store
         #expect(throws: StoreError.self) { try store.deploy(spec(2, .canary, percent: 10), by: "ana") }
         try store.deploy(spec(1), by: "ana")
         let cases: [(DeploymentSpec, String)] = [
@@ -88,15 +91,17 @@ import MLPCore
         #expect(try store.deploymentEvents(name: "churn-api").count == 1)
     }
 
-    @Test func deploymentsSurviveReopeningTheStore() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func deploymentsSurviveReopeningTheStore(_ backend: StoreBackendUnderTest) throws {
+        let opened = try open(backend), store = opened.store
         try store.deploy(spec(1), by: "ana")
         try store.deploy(spec(2, .canary, percent: 25, sticky: "x-user"), by: "ana")
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try opened.reopen()
         let deployment = try #require(try reopened.deployment(name: "churn-api"))
         #expect(deployment.candidateVersion == 2 && deployment.canaryPercent == 25 && deployment.stickyHeader == "x-user" && deployment.generation == 2)
     }
 
-    @Test func requestLogSegmentsAreStoredWithTheirArtifact() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func requestLogSegmentsAreStoredWithTheirArtifact(_ backend: StoreBackendUnderTest) throws {
+        let store = try open(backend).store
         let digest = String(repeating: "d", count: 64)
         let artifact = ArtifactRecord(digest: digest, type: .dataset, size: 100, createdAt: 5)
         let log = try store.recordRequestLog(RequestLogRecord(deployment: "churn-api", digest: digest, rows: 12, firstAt: 1, lastAt: 4, createdAt: 5), artifact: artifact)
@@ -108,8 +113,8 @@ import MLPCore
 }
 
 @Suite struct RequestLogPruningTests {
-    @Test func theOldestSegmentsGoFirstAndSharedArtifactsStay() throws {
-        let store = try SQLiteStore(path: try temporaryFolder("prune") + "/mlp.sqlite")
+    @Test(arguments: StoreBackendUnderTest.all) func theOldestSegmentsGoFirstAndSharedArtifactsStay(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh("prune").store
         func segment(_ letter: Character, size: Int64) throws {
             let digest = String(repeating: letter, count: 64)
             try store.recordRequestLog(RequestLogRecord(deployment: "api", digest: digest, rows: 1, firstAt: 1, lastAt: 2, createdAt: 3),

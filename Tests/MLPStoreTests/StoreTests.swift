@@ -14,12 +14,11 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
               status: .pending, gitCommit: nil, gitDirty: nil, mlpVersion: "test", host: "h", createdAt: createdAt, parallelism: 2, noCache: false)
 }
 
+/// The metadata store's conformance suite (with DeploymentStoreTests, ModelRegistryTests and
+/// ConformanceTests): each test runs on every backend in ``StoreBackendUnderTest/all``.
 @Suite struct MetadataStoreTests {
-    let store: SQLiteStore
-
-    init() throws { store = try SQLiteStore(path: try temporaryFolder("store") + "/mlp.sqlite") }
-
-    @Test func anInvalidTransitionIsRefusedAndChangesNothing() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func anInvalidTransitionIsRefusedAndChangesNothing(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
         var steps = try store.createRun(makeRun("r1"), params: [], steps: [StepRecord(runID: "r1", name: "a", kind: "noop")])
         steps[0].status = .succeeded
         try store.commit(StateChange(run: .init(id: "r1", status: .running), steps: [steps[0]]))
@@ -33,7 +32,8 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         #expect(try store.steps(runID: "r1")[0].error == nil)
     }
 
-    @Test func aGroupCommitStoresEveryChangeOrNone() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func aGroupCommitStoresEveryChangeOrNone(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
         var steps = try store.createRun(makeRun("r1"), params: [], steps: (0..<3).map { StepRecord(runID: "r1", name: "s\($0)", kind: "noop") })
         for index in steps.indices { steps[index].status = .succeeded }
         try store.commit(steps.map { StateChange(steps: [$0]) })
@@ -49,7 +49,8 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         #expect(try store.commit([StateChange]()).isEmpty)
     }
 
-    @Test func theNewestDoneExecutionWithAKeyIsReused() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func theNewestDoneExecutionWithAKeyIsReused(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
         var old = try store.createRun(makeRun("r1", createdAt: 1), params: [], steps: [StepRecord(runID: "r1", name: "a", kind: "noop")])[0]
         old.status = .succeeded
         old.cacheKey = "k"
@@ -67,7 +68,8 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         #expect(try store.previousExecution(pipeline: "p", step: "a", index: nil, before: "r2")?.runID == "r1")
     }
 
-    @Test func prepareResumeKeepsDoneStepsAndReopensTheRest() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func prepareResumeKeepsDoneStepsAndReopensTheRest(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
         let steps = try store.createRun(makeRun("r1"), params: [], steps: ["a", "b", "c"].map { StepRecord(runID: "r1", name: $0, kind: "shell") })
         var a = steps[0], b = steps[1], c = steps[2]
         a.status = .succeeded
@@ -82,7 +84,8 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         #expect(try store.steps(runID: "r1").map(\.status) == [.succeeded, .pending, .pending])
     }
 
-    @Test func aGateIsDecidedOnceAndTheDecisionIsKept() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func aGateIsDecidedOnceAndTheDecisionIsKept(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
         let step = try store.createRun(makeRun("r1"), params: [], steps: [StepRecord(runID: "r1", name: "gate", kind: "approval")])[0]
         var waiting = step
         waiting.status = .waiting
@@ -97,7 +100,8 @@ func makeRun(_ id: String, createdAt: Double = Date().timeIntervalSince1970) -> 
         #expect(try store.approvals(status: .pending).isEmpty)
     }
 
-    @Test func runsAreFoundByPrefixOrLatest() throws {
+    @Test(arguments: StoreBackendUnderTest.all) func runsAreFoundByPrefixOrLatest(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
         _ = try store.createRun(makeRun("20260101-aaaa", createdAt: 1), params: [], steps: [])
         _ = try store.createRun(makeRun("20260102-bbbb", createdAt: 2), params: [], steps: [])
         #expect(try store.findRun("20260101").id == "20260101-aaaa")

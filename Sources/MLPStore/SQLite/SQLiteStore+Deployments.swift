@@ -13,7 +13,7 @@ extension SQLiteStore {
 
     public func deploy(_ spec: DeploymentSpec, by: String) throws -> DeploymentRecord {
         if let problem = spec.problem { throw StoreError.badDeployment("deployment '\(spec.name)': \(problem)") }
-        return try pool.write { db in
+        return try write { db in
             guard try ModelVersionRecord.filter(Column("name") == spec.model && Column("version") == spec.version).fetchCount(db) == 1 else {
                 throw StoreError.modelNotFound("\(spec.model):\(spec.version)")
             }
@@ -61,7 +61,7 @@ extension SQLiteStore {
     }
 
     public func promote(deployment name: String, by: String) throws -> DeploymentRecord {
-        try pool.write { db in
+        try write { db in
             guard var deployment = try DeploymentRecord.fetchOne(db, key: name) else { throw StoreError.deploymentNotFound(name) }
             guard let candidate = deployment.candidateVersion else {
                 throw StoreError.badDeployment("deployment '\(name)' has no candidate to promote; it serves \(deployment.model):\(deployment.stableVersion) alone (start one with `mlp deploy \(deployment.model):VERSION --name \(name) --canary PCT`)")
@@ -77,7 +77,7 @@ extension SQLiteStore {
     }
 
     public func rollback(deployment name: String, by: String, reason: String?) throws -> DeploymentRecord {
-        try pool.write { db in
+        try write { db in
             guard var deployment = try DeploymentRecord.fetchOne(db, key: name) else { throw StoreError.deploymentNotFound(name) }
             let now = Date().timeIntervalSince1970
             if deployment.candidateVersion != nil {
@@ -95,7 +95,7 @@ extension SQLiteStore {
     }
 
     public func autoRollback(deployment name: String, generation: Int64, by: String, reason: String) throws -> DeploymentRecord? {
-        try pool.write { db in
+        try write { db in
             guard var deployment = try DeploymentRecord.fetchOne(db, key: name) else { throw StoreError.deploymentNotFound(name) }
             guard deployment.generation == generation, deployment.candidateVersion != nil else { return nil }
             let now = Date().timeIntervalSince1970
@@ -114,7 +114,7 @@ extension SQLiteStore {
         guard log.digest == artifact.digest else {
             throw StoreError.badDeployment("request log of '\(log.deployment)' names artifact \(log.digest.prefix(16)) but stores \(artifact.digest.prefix(16))")
         }
-        return try pool.write { db in
+        return try write { db in
             try artifact.insert(db, onConflict: .ignore)
             var log = log
             try log.insert(db)
@@ -127,7 +127,7 @@ extension SQLiteStore {
     }
 
     public func pruneRequestLogs(deployment: String, keepingBytes: Int64) throws -> [String] {
-        try pool.write { db in
+        try write { db in
             let segments = try Row.fetchAll(db, sql: """
                 SELECT l.id, l.digest, a.size FROM request_logs l JOIN artifacts a ON a.digest = l.digest
                 WHERE l.deployment = ? ORDER BY l.id DESC

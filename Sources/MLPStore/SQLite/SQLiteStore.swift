@@ -44,8 +44,19 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
         try Migrations.migrator.migrate(pool)
     }
 
+    /// One write transaction. A constraint the write breaks (a run id that exists already, a step of
+    /// a missing run) is ``StoreError/conflict(_:)``, as on PostgreSQL: the caller's data is wrong,
+    /// not the store.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.conflict(error.message ?? "a constraint of the store (\(error.extendedResultCode))")
+        }
+    }
+
     public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord], idempotencyKey: String?) throws -> [StepRecord] {
-        try pool.write { db in
+        try write { db in
             try Self.once(idempotencyKey, operation: "createRun", db) {
                 try run.insert(db)
                 for param in params { try param.insert(db) }
@@ -61,7 +72,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     @discardableResult
     public func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange] {
         guard !changes.isEmpty else { return [] }
-        return try pool.write { db in
+        return try write { db in
             try Self.once(idempotencyKey, operation: "commit", db) { try changes.map { try Self.apply($0, db) } }
         }
     }
@@ -235,7 +246,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     }
 
     public func requestCancel(runID: String) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE runs SET cancelRequested = 1 WHERE id = ?", arguments: [runID])
         }
     }
@@ -290,7 +301,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     }
 
     public func prepareResume(runID: String) throws -> [AttemptRecord] {
-        try pool.write { db in
+        try write { db in
             let now = Date().timeIntervalSince1970
             let interrupted = try AttemptRecord.fetchAll(db, sql: """
                 SELECT attempts.* FROM attempts JOIN steps ON steps.id = attempts.stepID
@@ -324,7 +335,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     }
 
     public func decide(runID: String, step: String, approve: Bool, by: String, comment: String?) throws -> ApprovalRecord {
-        try pool.write { db in
+        try write { db in
             guard let run = try RunRecord.fetchOne(db, key: runID) else { throw StoreError.runNotFound(runID) }
             guard var approval = try ApprovalRecord.filter(ApprovalRecord.Fields.runID == runID && ApprovalRecord.Fields.step == step).fetchOne(db) else {
                 throw StoreError.noPendingApproval(run: runID, step: step, status: nil)
@@ -439,7 +450,7 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
     }
 
     public func moveAlias(name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord {
-        try pool.write { db in try Self.moveAlias(db, name: name, alias: alias, to: version, by: by) }
+        try write { db in try Self.moveAlias(db, name: name, alias: alias, to: version, by: by) }
     }
 
     static func moveAlias(_ db: Database, name: String, alias: String, to version: Int, by: String) throws -> ModelAliasEventRecord {

@@ -10,7 +10,7 @@ extension StoreBackend {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             return try SQLiteServerStore(path: (directory as NSString).appendingPathComponent("server.sqlite"))
         case .postgres(let url):
-            throw StoreError.unavailable("the PostgreSQL store is not built yet (\(url))")
+            return try PostgresServerStore(url: url)
         }
     }
 
@@ -26,7 +26,7 @@ extension StoreBackend {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             return try SQLiteStore(path: (folder as NSString).appendingPathComponent("\(project).sqlite"))
         case .postgres(let url):
-            throw StoreError.unavailable("the PostgreSQL store is not built yet (\(url))")
+            return try PostgresStore(url: url, schema: "p_\(project)")
         }
     }
 }
