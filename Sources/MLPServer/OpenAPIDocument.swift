@@ -4341,7 +4341,9 @@ public enum OpenAPIDocument {
           "user": {
             "type": "string",
             "minLength": 1,
-            "maxLength": 128
+            "maxLength": 128,
+            "pattern": "^[^\\u0000-\\u0020\\u007f-\\u009f]([^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u009f])?$",
+            "description": "who acts with the token: no control characters, no space at either end"
           },
           "role": {
             "$ref": "#/components/schemas/Role"

@@ -38,6 +38,16 @@ struct ProjectController {
                         limit: try query.int("limit", default: 50, in: 0...100_000)!, offset: try query.int("offset", default: 0, in: 0...Int(Int32.max))!)
     }
 
+    /// What a commit must hold before it reaches a store (which would call a step update without
+    /// an id a damaged store, a 500): a client's malformed change is a 400 saying which.
+    static func check(_ body: CommitRequest) throws {
+        for (number, change) in body.changes.enumerated() {
+            if let step = change.steps.first(where: { $0.id == nil }) {
+                throw APIError.badRequest("changes[\(number)].steps: the step '\(step.displayName.prefix(80))' has no id; steps to update carry the id createRun or a commit gave them (new steps go in newSteps)")
+            }
+        }
+    }
+
     func addRoutes(to group: RouterGroup<ServerContext>) {
         addRunRoutes(to: group)
         addStepRoutes(to: group)
@@ -62,6 +72,7 @@ struct ProjectController {
         group.post("commits") { request, context in
             let (store, _) = try await store(context, .write)
             let body = try await JSONBody.decode(CommitRequest.self, from: request)
+            try Self.check(body)
             let key = try Self.idempotencyKey(request)
             guard !body.changes.isEmpty else { return try JSONBody.answer([CommittedChange]()) }
             return try JSONBody.answer(try await stores.call { try store.commit(body.changes, idempotencyKey: key) })

@@ -50,8 +50,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Maps anything a store call threw to an answer: store errors by ``StoreAPI/status(for:)``;
-    /// a write SQLite refused for a constraint (a duplicate id, a missing referenced row) is the
-    /// client's data at fault (409); a model or deployment name the registry's rule refuses is a 400.
+    /// a write SQLite refused for a constraint (a duplicate id, a missing referenced row) or an
+    /// update of a row that does not exist is the client's data at fault (409); a model or
+    /// deployment name the registry's rule refuses is a 400.
     static func from(_ error: any Error) -> APIError {
         switch error {
         case let error as APIError: return error
@@ -59,6 +60,11 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
         case let error as InvalidModelName: return badRequest(error.description)
         case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
             return from(store: .conflict(error.message ?? "a constraint failed"))
+        case let error as DatabaseError where error.resultCode == .SQLITE_TOOBIG || error.resultCode == .SQLITE_MISMATCH || error.resultCode == .SQLITE_RANGE:
+            return badRequest("the database refused a value of the request: \(error.message ?? "\(error.resultCode)")")
+        case let error as RecordError:
+            // An update of a row (an attempt or approval by id) that is not there.
+            return from(store: .conflict("\(error)"))
         case let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED:
             return from(store: .unavailable("the database is busy (\(error.message ?? "locked"))"))
         default:
