@@ -9,6 +9,8 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     enum Step {
         case answer(Int, Data)
         case fail(TransportError.Kind)
+        /// Some bytes of a download arrive, then the connection breaks.
+        case cut(Data)
     }
     let lock = NSLock()
     var script: [Step]
@@ -27,9 +29,25 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         requests.append(request)
         guard !script.isEmpty else { return fallback(request) }
         switch script.removeFirst() {
-        case .answer(let status, let body): return HTTPResponse(status: status, body: body)
+        case .answer(let status, let body):
+            if let path = request.downloadFile {  // as CurlTransport does: the body goes to the file
+                try append(body, to: path)
+                return HTTPResponse(status: status)
+            }
+            return HTTPResponse(status: status, body: body)
         case .fail(let kind): throw TransportError(kind: kind, message: "scripted \(kind)")
+        case .cut(let bytes):
+            try append(bytes, to: request.downloadFile!)
+            throw TransportError(kind: .broken, message: "scripted cut")
         }
+    }
+
+    func append(_ data: Data, to path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        _ = try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+        try handle.close()
     }
 
     func header(_ name: String, of request: HTTPRequest) -> String? {
@@ -211,4 +229,80 @@ func rejected() -> ApprovalRecord {
     var record = ApprovalRecord(runID: "r", stepID: 1, step: "g", shown: nil, rule: nil, requestedAt: 0, deadline: nil)
     record.status = .rejected
     return record
+}
+
+@Suite struct BlobClientTests {
+    func temporaryFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "mlp-client-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    @Test func aFolderUploadsOnlyMissingMembersThenItsManifest() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try ArtifactStore(root: folder + "/artifacts")
+        try FileManager.default.createDirectory(atPath: folder + "/model", withIntermediateDirectories: true)
+        try Data("weights".utf8).write(to: URL(fileURLWithPath: folder + "/model/weights.bin"))
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: folder + "/model/card.json"))
+        let ref = try store.ingest(directory: folder + "/model", as: .model)
+        let card = ArtifactStore.digest(of: Data("{}".utf8)), weights = ArtifactStore.digest(of: Data("weights".utf8))
+        // card.json sorts first: missing; weights.bin: already there; the manifest: missing.
+        let transport = ScriptedTransport([.answer(404, Data()), .answer(201, Data()), .answer(200, Data()), .answer(404, Data()), .answer(201, Data())])
+        try BlobClient(settings: settings, transport: transport, policy: Clock().policy).ensureUploaded(ref, from: store)
+        let seen = transport.requests.map { "\($0.method) \($0.url.split(separator: "/").last!)" }
+        #expect(seen == ["HEAD \(card)", "PUT \(card)", "HEAD \(weights)", "HEAD \(ref.digest)", "PUT \(ref.digest)"])
+        #expect(transport.requests[1].uploadFile == store.blobPath(card))
+        #expect(transport.requests[4].uploadFile == store.blobPath(ref.digest))
+        #expect(transport.header("Authorization", of: transport.requests[0]) == "Bearer secret")
+    }
+
+    @Test func aCutDownloadResumesWithRangeAndIsCheckedAgainstItsDigest() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let bytes = Data((0..<10_000).map { UInt8($0 % 251) })
+        let digest = ArtifactStore.digest(of: bytes)
+        let transport = ScriptedTransport([.cut(bytes.prefix(4000)), .answer(206, bytes.suffix(from: 4000))])
+        let target = folder + "/blob"
+        try BlobClient(settings: settings, transport: transport, policy: Clock().policy).download(digest, to: target)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == bytes)
+        #expect(transport.header("Range", of: transport.requests[0]) == nil)
+        #expect(transport.header("Range", of: transport.requests[1]) == "bytes=4000-")
+        #expect(!FileManager.default.fileExists(atPath: target + ".partial"))
+
+        // Bytes that do not hash to the digest are refused and nothing is kept.
+        let wrong = ScriptedTransport([.answer(200, Data("not it".utf8))])
+        #expect(throws: RemoteStoreError.self) { try BlobClient(settings: settings, transport: wrong, policy: Clock().policy).download(digest, to: folder + "/other") }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/other"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/other.partial"))
+    }
+
+    @Test func fetchBringsAFolderAndItsMembersIntoALocalStore() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let source = try ArtifactStore(root: folder + "/source")
+        try FileManager.default.createDirectory(atPath: folder + "/model/sub", withIntermediateDirectories: true)
+        try Data("a".utf8).write(to: URL(fileURLWithPath: folder + "/model/a.txt"))
+        try Data("b".utf8).write(to: URL(fileURLWithPath: folder + "/model/sub/b.txt"))
+        let ref = try source.ingest(directory: folder + "/model", as: .model)
+        // A server that answers each GET from the source store.
+        let transport = ScriptedTransport([], fallback: { request in
+            let digest = String(request.url.split(separator: "/").last!)
+            let data = try! Data(contentsOf: URL(fileURLWithPath: source.blobPath(digest)))
+            if !FileManager.default.fileExists(atPath: request.downloadFile!) { _ = FileManager.default.createFile(atPath: request.downloadFile!, contents: nil) }
+            let handle = FileHandle(forWritingAtPath: request.downloadFile!)!
+            _ = try? handle.seekToEnd()
+            handle.write(data)
+            try? handle.close()
+            return HTTPResponse(status: 200)
+        })
+        let target = try ArtifactStore(root: folder + "/target")
+        try BlobClient(settings: settings, transport: transport, policy: Clock().policy).fetch(ref, into: target)
+        let path = try target.path(for: ref)
+        #expect(try String(contentsOfFile: path + "/sub/b.txt", encoding: .utf8) == "b")
+        #expect(transport.requests.count == 3)
+        // Already there: nothing is fetched again.
+        try BlobClient(settings: settings, transport: transport, policy: Clock().policy).fetch(ref, into: target)
+        #expect(transport.requests.count == 3)
+    }
 }
