@@ -224,6 +224,12 @@ import Testing
             try await client.execute(uri: "/api/v1/projects/demo/runs?status=bogus", method: .get, headers: Self.headers(runner)) { response in
                 #expect(response.status == .badRequest)
             }
+            // NUL, which PostgreSQL cannot store, is refused alike on every backend.
+            try await client.execute(uri: "/api/v1/projects/demo/runs/find?ref=a%00b", method: .get, headers: Self.headers(runner)) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/projects/demo/cache/lookup", method: .post, headers: Self.headers(runner),
+                                     body: ByteBuffer(string: #"{"keys": ["a\u0000b"]}"#)) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/projects/demo/cache/lookup", method: .post, headers: Self.headers(runner),
+                                     body: ByteBuffer(string: #"{"keys": ["a\\u0000b"]}"#)) { #expect($0.status == .ok) }
             // A commit naming a run that does not exist is refused by the store, not a 500.
             let orphan = StateChange(newSteps: [StepRecord(runID: "ghost", name: "s", kind: "shell")])
             try await client.execute(uri: "/api/v1/projects/demo/commits", method: .post, headers: Self.headers(runner), body: try Self.encode(CommitRequest(changes: [orphan]))) { response in

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-EXAMPLES = int(os.environ.get("MLP_SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("MLP_SCHEMATHESIS_EXAMPLES", "10"))
 
 
 def schemathesis_command():

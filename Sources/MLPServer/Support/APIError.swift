@@ -62,6 +62,9 @@ public struct APIError: Error, CustomStringConvertible, Sendable {
             return from(store: .conflict(error.message ?? "a constraint failed"))
         case let error as DatabaseError where error.resultCode == .SQLITE_TOOBIG || error.resultCode == .SQLITE_MISMATCH || error.resultCode == .SQLITE_RANGE:
             return badRequest("the database refused a value of the request: \(error.message ?? "\(error.resultCode)")")
+        case let error as PostgresStoreError where error.sqlState?.hasPrefix("22") == true:
+            // Class 22 (data exception): a value of the request PostgreSQL cannot hold.
+            return badRequest("the database refused a value of the request: \(error.message)")
         case let error as RecordError:
             // An update of a row (an attempt or approval by id) that is not there.
             return from(store: .conflict("\(error)"))

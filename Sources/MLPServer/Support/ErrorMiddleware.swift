@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Answers every failure with an ``ErrorEnvelope``: the handlers' ``APIError``s, store errors by
@@ -8,6 +9,10 @@ struct ErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         do {
+            // A NUL in a path or query parameter reaches no store (PostgreSQL refuses it, a file name cannot hold it).
+            if request.uri.string.range(of: "%00", options: .caseInsensitive) != nil || request.uri.string.utf8.contains(0) {
+                throw APIError.badRequest("the URL holds %00 (NUL), which no name, id or parameter may hold")
+            }
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
             return JSONBody.answer(APIError(.notFound, code: "not_found",

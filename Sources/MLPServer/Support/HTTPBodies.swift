@@ -23,6 +23,9 @@ enum JSONBody {
         }
         if buffer.readableBytes == 0, let fallback { return fallback }
         let data = Data(buffer: buffer)
+        if containsEscapedNUL(data) {
+            throw APIError.badRequest("a string of the body holds U+0000 (NUL), which no store keeps (PostgreSQL refuses it): leave it out")
+        }
         do {
             return try StoreAPI.decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -30,6 +33,30 @@ enum JSONBody {
         } catch {
             throw APIError.badRequest("the body is not JSON: \(error.localizedDescription)")
         }
+    }
+
+    /// Whether a JSON text has a string holding `\u0000` (JSON cannot carry a raw NUL byte in a
+    /// string; it arrives escaped). Escaped backslashes are followed, so `\\u0000` is not one.
+    static func containsEscapedNUL(_ data: Data) -> Bool {
+        let bytes = [UInt8](data)
+        var index = 0
+        var inString = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if !inString {
+                if byte == 0x22 { inString = true }
+                if byte == 0 { return true }
+            } else if byte == 0x22 {
+                inString = false
+            } else if byte == 0x5c, index + 1 < bytes.count {
+                if bytes[index + 1] == 0x75, index + 5 < bytes.count, bytes[(index + 2)...(index + 5)].elementsEqual("0000".utf8) { return true }
+                index += 1
+            } else if byte == 0 {
+                return true
+            }
+            index += 1
+        }
+        return false
     }
 
     /// A decoding error in words: where in the document, and what was wrong there.
