@@ -131,6 +131,14 @@ final class CurlHandle {
         return size * count
     }
 
+    /// Lets libcurl rewind an upload, to send it again on a fresh connection when a kept-alive one had closed.
+    static let onSeek: @convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int32 = { context, offset, origin in
+        guard let context else { return 2 }
+        let handle = Unmanaged<CurlHandle>.fromOpaque(context).takeUnretainedValue()
+        guard let file = handle.upload else { return 2 }  // CURL_SEEKFUNC_CANTSEEK
+        return lseek(file.fileDescriptor, off_t(offset), origin) < 0 ? 1 : 0  // CURL_SEEKFUNC_FAIL / OK
+    }
+
     static let onRead: DataCallback = { buffer, size, count, context in
         guard let buffer, let context else { return 0 }
         let handle = Unmanaged<CurlHandle>.fromOpaque(context).takeUnretainedValue()
@@ -190,6 +198,8 @@ final class CurlHandle {
                 mlp_curl_set_long(raw, CURLOPT_INFILESIZE_LARGE, size),
                 mlp_curl_set_pointer(raw, CURLOPT_READFUNCTION, unsafeBitCast(Self.onRead, to: UnsafeMutableRawPointer.self)),
                 mlp_curl_set_pointer(raw, CURLOPT_READDATA, context),
+                mlp_curl_set_pointer(raw, CURLOPT_SEEKFUNCTION, unsafeBitCast(Self.onSeek, to: UnsafeMutableRawPointer.self)),
+                mlp_curl_set_pointer(raw, CURLOPT_SEEKDATA, context),
             ]
             if request.method != "PUT" { setup.append(mlp_curl_set_string(raw, CURLOPT_CUSTOMREQUEST, request.method)) }
         } else if let data = request.body {
@@ -223,7 +233,8 @@ final class CurlHandle {
             switch code {
             case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST:
                 throw TransportError(kind: .connect, message: message)
-            case CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE:
+            // A kept-alive connection the server closed (a restart) shows as one of these; so does a cut transfer.
+            case CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_SEND_FAIL_REWIND:
                 throw TransportError(kind: .broken, message: message)
             default:
                 throw TransportError(kind: .other, message: message)

@@ -206,7 +206,8 @@ steps:
         echo "item $MLP_INDEX"
         for i in 1 2 3; do echo "{{\\"key\\": \\"loss\\", \\"value\\": $MLP_INDEX.$i, \\"step\\": $i}}" >> "$MLP_METRICS"; done
         echo "$MLP_INDEX" > "$MLP_OUTPUTS/n"
-    outputs: {{n: int}}
+        echo "blob of item $MLP_INDEX" > "$MLP_OUTPUTS/blob"
+    outputs: {{n: int, blob: file}}
   total:
     uses: shell
     with:
@@ -266,5 +267,13 @@ def test_a_run_outlives_a_kill_9_of_the_server_and_is_stored_once(mlp_server, tm
     points = [(series, p["step"], p["value"]) for series, values in metrics["series"].items() for p in values]
     assert len(points) == 3 * ITEMS, "each metric point stored exactly once"
     assert len(set(points)) == 3 * ITEMS
+    # Every item's file output: recorded once, its bytes on the server (uploaded before its commit).
+    artifacts = as_json(mlp("artifacts", "--run", run_id, "--limit", "1000", "--json", *server, cwd=elsewhere, token=runner))
+    files = [a for a in artifacts if a["produced_by"]["step"] == "many"]
+    assert len(files) == ITEMS and len({a["digest"] for a in files}) == ITEMS
+    for artifact in files[:: ITEMS // 6]:
+        blob = mlp_server.get(f"/blobs/sha256/{artifact['digest']}", token=runner)
+        assert blob.status == 200 and hashlib.sha256(blob.body).hexdigest() == artifact["digest"]
+        assert blob.body.startswith(b"blob of item ")
     for step in (3, 57, ITEMS - 1):
         assert mlp("logs", run_id, f"many[{step}]", *server, cwd=elsewhere, token=runner).stdout == f"item {step}\n"
