@@ -146,6 +146,16 @@ def test_logs_of_a_reported_run_are_read_from_the_server(mlp_server, tmp_path):
     followed = mlp("logs", run_id, "speak", "-f", "--stream", "stdout", *server, cwd=elsewhere, token=runner, timeout=30)
     assert followed.stdout == "hello from stdout\n"
 
+    # A profile of the config file names the server, its token and the project.
+    config = elsewhere / ".no-config" / "mlp"
+    config.mkdir(parents=True)
+    (config / "config.yaml").write_text(f"default: team\nprofiles:\n  team: {{server: '{mlp_server.url}', token: '{runner}', project: chatty}}\n")
+    assert [r["id"] for r in as_json(mlp("runs", "--json", cwd=elsewhere))] == [run_id]
+    # A token the server does not know: a clear error naming the server and what to do.
+    refused = mlp("runs", "--token", "mlp_" + "x" * 43, cwd=elsewhere, check=False)
+    assert refused.returncode != 0
+    assert f"the server at {mlp_server.url} refused the token" in refused.stderr and "MLP_TOKEN" in refused.stderr
+
 
 def test_approve_needs_an_approvers_token_and_records_its_user(mlp_server, tmp_path):
     runner = mlp_server.tokens.create("rita", "runner")
