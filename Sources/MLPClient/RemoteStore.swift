@@ -25,9 +25,12 @@ public struct RetryPolicy: Sendable {
     public var maxDelay: Double
     /// Waits between tries (replaced in tests).
     public var sleep: @Sendable (Double) -> Void
+    /// Whether a long retry is announced on stderr.
+    public var warnings: Bool
 
     public init(writeBudget: Double = 60, readBudget: Double = 10, firstDelay: Double = 0.05, maxDelay: Double = 2,
-                sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
+                warnings: Bool = true, sleep: @escaping @Sendable (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) {
+        self.warnings = warnings
         self.writeBudget = writeBudget
         self.readBudget = readBudget
         self.firstDelay = firstDelay
@@ -145,10 +148,29 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
                     throw RemoteStoreError(status: nil, message: "the request to \(settings.url) failed: \(error.message)")
                 }
             }
+            if spent >= 1 { warnRetrying(outcome, budget: budget) }
             policy.sleep(delay)
             waited += delay
             delay = min(policy.maxDelay, delay * 2)
         }
+    }
+
+    var lastWarning = 0.0
+
+    /// Says on stderr (at most every 10 s) that the server is not answering and the request is being retried.
+    func warnRetrying(_ outcome: Result<HTTPResponse, TransportError>, budget: Double) {
+        let now = Date().timeIntervalSince1970
+        lock.lock()
+        let due = now - lastWarning >= 10
+        if due { lastWarning = now }
+        lock.unlock()
+        guard due, policy.warnings else { return }
+        let why: String
+        switch outcome {
+        case .success(let response): why = "it answers \(response.status)"
+        case .failure(let error): why = error.message
+        }
+        FileHandle.standardError.write(Data("mlp: the server at \(settings.url) is not answering (\(why)); retrying for up to \(Int(budget)) s\n".utf8))
     }
 
     /// Sends a store request and returns the body of a 2xx answer; anything else is thrown as the
@@ -239,7 +261,8 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
         let ready = projectReady
         lock.unlock()
         if ready { return }
-        _ = try call("PUT", projectPath(""), body: Data("{}".utf8), retry: .safe(budget: policy.writeBudget),
+        // At the start of a run: a server that is not there is said within the read budget, not a minute.
+        _ = try call("PUT", projectPath(""), body: Data("{}".utf8), retry: .safe(budget: policy.readBudget),
                      operation: .write("creating project '\(settings.project)'"))
         lock.lock()
         projectReady = true

@@ -65,7 +65,7 @@ let settings = ServerSettings(url: "http://127.0.0.1:9/", token: "secret", proje
 /// Sleeps no time; counts what it would have slept.
 final class Clock: @unchecked Sendable {
     var slept = 0.0
-    var policy: RetryPolicy { RetryPolicy(sleep: { [self] in slept += $0 }) }
+    var policy: RetryPolicy { RetryPolicy(warnings: false, sleep: { [self] in slept += $0 }) }
 }
 
 func run(_ id: String) -> RunRecord {
@@ -157,8 +157,8 @@ func run(_ id: String) -> RunRecord {
 
     @Test func writesGiveUpAfterTheirBudgetWithAClearError() throws {
         let clock = Clock()
-        let transport = ScriptedTransport([], fallback: { _ in HTTPResponse(status: 200) })
-        transport.script = Array(repeating: .fail(.connect), count: 1000)
+        // The project is created; then the server goes away for good.
+        let transport = ScriptedTransport([.answer(201, Data("{}".utf8))] + Array(repeating: .fail(.connect), count: 1000))
         let store = RemoteStore(settings: settings, transport: transport, policy: clock.policy)
         do {
             _ = try store.createRun(run("r"), params: [], steps: [], idempotencyKey: nil)
@@ -168,6 +168,14 @@ func run(_ id: String) -> RunRecord {
             #expect(error.message.contains("mlp server"))
         }
         #expect(clock.slept <= 60 && clock.slept > 50)
+
+        // A server that is not there when a run starts is said within the read budget.
+        let start = Clock()
+        let absent = ScriptedTransport(Array(repeating: .fail(.connect), count: 1000))
+        #expect(throws: RemoteStoreError.self) {
+            try RemoteStore(settings: settings, transport: absent, policy: start.policy).createRun(run("r"), params: [], steps: [], idempotencyKey: nil)
+        }
+        #expect(start.slept <= 10 && start.slept > 5)
     }
 
     @Test func aWriteWithoutAKeyIsNotResentAfterItMayHaveArrived() throws {
