@@ -9,7 +9,7 @@ test-store-postgres:
 	@set -eu; work=$$(mktemp -d /tmp/mlp-store-pg.XXXXXX); \
 	cleanup() { scripts/postgres.sh stop "$$work/main" || true; scripts/postgres.sh stop "$$work/restart" || true; rm -rf "$$work"; }; \
 	trap cleanup EXIT INT TERM; \
-	mkdir -p "$$work/main" "$$work/restart"; \
+	chmod 755 "$$work"; mkdir -p "$$work/main" "$$work/restart"; \
 	MLP_TEST_POSTGRES_URL=$$(scripts/postgres.sh start "$$work/main"); \
 	MLP_TEST_POSTGRES_RESTART_URL=$$(scripts/postgres.sh start "$$work/restart"); \
 	MLP_TEST_POSTGRES_CTL=$$(scripts/postgres.sh ctl "$$work/restart"); \

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import MLPStore
 
@@ -10,15 +13,20 @@ import Testing
     static let url = ProcessInfo.processInfo.environment["MLP_TEST_POSTGRES_RESTART_URL"] ?? ""
     static let ctl = ProcessInfo.processInfo.environment["MLP_TEST_POSTGRES_CTL"] ?? ""
 
-    /// Runs `pg_ctl … ACTION` (it waits at most 60 s: `-w -t 60`).
+    /// Runs `pg_ctl … ACTION` (it waits at most 60 s: `-w -t 60`). posix_spawn and waitpid rather
+    /// than Foundation's Process, whose exit notification never came on the test runner's threads.
     static func pgCtl(_ action: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(ctl) \(action) >/dev/null"]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw StoreError.unavailable("'\(ctl) \(action)' exited with \(process.terminationStatus)")
+        let arguments = ["/bin/sh", "-c", "\(ctl) \(action) >/dev/null"]
+        var cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, &cArguments, environ)
+        guard spawned == 0 else { throw StoreError.unavailable("cannot run '\(ctl) \(action)': posix_spawn error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let exited = (status & 0x7f) == 0, code = (status >> 8) & 0xff
+        guard exited, code == 0 else {
+            throw StoreError.unavailable("'\(ctl) \(action)' failed (wait status \(status))")
         }
     }
 
