@@ -287,3 +287,46 @@ def test_a_run_outlives_a_kill_9_of_the_server_and_is_stored_once(mlp_server, tm
         assert blob.body.startswith(b"blob of item ")
     for step in (3, 57, ITEMS - 1):
         assert mlp("logs", run_id, f"many[{step}]", *server, cwd=elsewhere, token=runner).stdout == f"item {step}\n"
+
+
+SLOW_PIPELINE = """name: slow
+steps:
+  tick:
+    uses: shell
+    with:
+      run: |
+        for i in 1 2 3 4 5 6 7 8 9 10; do echo "tick $i"; sleep 0.3; done
+"""
+
+
+def test_a_killed_client_run_shows_interrupted_here_and_resumes_to_the_server(mlp_server, tmp_path):
+    runner = mlp_server.tokens.create("rita", "runner")
+    project = tmp_path / "slow"
+    project.mkdir()
+    (project / "mlp.yaml").write_text(SLOW_PIPELINE)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MLP_")}
+    environment.update({"MLP_TOKEN": runner, "XDG_CONFIG_HOME": str(tmp_path / "no-config")})
+    client = subprocess.Popen([MLP, "run", "--server", mlp_server.url], cwd=project, env=environment,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = mlp_server.get("/projects/slow/runs", token=runner)
+            if runs.status == 200 and runs.json() and runs.json()[0]["status"] == "running":
+                break
+            time.sleep(0.05)
+        os.kill(client.pid, signal.SIGKILL)
+        client.wait(timeout=30)
+    finally:
+        if client.poll() is None:
+            os.kill(client.pid, signal.SIGKILL)
+            client.wait(timeout=30)
+    # On the machine that drove it, the server's run reads as a local one would: interrupted.
+    runs = as_json(mlp("runs", "--json", "--server", mlp_server.url, cwd=project, token=runner))
+    assert runs[0]["status"] == "running" and runs[0]["interrupted"] is True
+    # `mlp resume` with the server in the environment (as a background driver gets it) finishes it there.
+    mlp("resume", runs[0]["id"], cwd=project, token=runner, env={"MLP_SERVER": mlp_server.url}, timeout=120)
+    show = as_json(mlp("show", runs[0]["id"], "--json", "--server", mlp_server.url, cwd=project, token=runner))
+    assert show["run"]["status"] == "succeeded" and show["steps"][0]["attempts"] == 2
+    log = mlp("logs", runs[0]["id"], "tick", "--server", mlp_server.url, cwd=project, token=runner).stdout
+    assert log.splitlines()[-1] == "tick 10"

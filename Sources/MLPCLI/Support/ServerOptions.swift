@@ -78,8 +78,15 @@ struct StoreLocation {
         return try artifacts.path(for: ref)
     }
 
-    /// A run's state as `mlp runs` and `mlp show` say it. Only a local run can be seen to have lost its driver.
-    func state(_ run: RunRecord) -> RunState { RunState(run, project: project, store: store) }
+    /// A run's state as `mlp runs` and `mlp show` say it. Whether a running run lost its driver
+    /// is known only on the machine that drives it: for a server's run, when it was started here
+    /// (same host, its project folder present), its lock is checked as for a local run.
+    func state(_ run: RunRecord) -> RunState {
+        guard remote != nil else { return RunState(run, project: project, store: store) }
+        let here = run.host == ProcessInfo.processInfo.hostName
+            && FileManager.default.fileExists(atPath: "\(run.projectDirectory)/.mlp/locks")
+        return RunState(run, project: here ? Project(root: run.projectDirectory) : nil, store: store)
+    }
 }
 
 extension ProjectOptions {
