@@ -89,7 +89,15 @@ final class LogShipper: @unchecked Sendable {
             while true {
                 do { try handle.seek(toOffset: UInt64(offset)) } catch { break }
                 guard let data = try? handle.read(upToCount: Self.chunk), !data.isEmpty else { break }
-                do { try store.writeLog(attemptID: id, stream: stream, offset: offset, data: data) } catch { break }
+                do {
+                    try store.writeLog(attemptID: id, stream: stream, offset: offset, data: data)
+                } catch let gap as RemoteStore.LogGap where gap.size < offset {
+                    offset = gap.size  // the server lost a tail: send again from where it ends
+                    entry.sent[stream] = offset
+                    continue
+                } catch {
+                    break
+                }
                 offset += Int64(data.count)
                 entry.sent[stream] = offset
             }

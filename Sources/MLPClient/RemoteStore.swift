@@ -518,10 +518,18 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
         headers.append(("Content-Type", "application/octet-stream"))
         let request = HTTPRequest(method: "PUT", url: settings.url + path, headers: headers, body: data)
         let response = try exchange(request, retry: .safe(budget: policy.writeBudget))
+        if response.status == 409, let size = response.headers["x-log-size"].flatMap(Int64.init) {
+            throw LogGap(size: size)
+        }
         guard (200..<300).contains(response.status) else {
             throw failure(status: response.status, envelope: try? StoreAPI.decoder.decode(ErrorEnvelope.self, from: response.body),
                           operation: .write("shipping a log"))
         }
+    }
+
+    /// The server has fewer bytes of a log than a chunk's offset assumed (it lost a tail): send from `size`.
+    struct LogGap: Error {
+        let size: Int64
     }
 
     /// Ships what is left of every followed log and stops following (before the process exits).

@@ -11,6 +11,8 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         case fail(TransportError.Kind)
         /// Some bytes of a download arrive, then the connection breaks.
         case cut(Data)
+        /// An answer with headers.
+        case headed(Int, [String: String])
     }
     let lock = NSLock()
     var script: [Step]
@@ -36,6 +38,7 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
             }
             return HTTPResponse(status: status, body: body)
         case .fail(let kind): throw TransportError(kind: kind, message: "scripted \(kind)")
+        case .headed(let status, let headers): return HTTPResponse(status: status, headers: headers)
         case .cut(let bytes):
             try append(bytes, to: request.downloadFile!)
             throw TransportError(kind: .broken, message: "scripted cut")
@@ -312,5 +315,22 @@ func rejected() -> ApprovalRecord {
         // Already there: nothing is fetched again.
         try BlobClient(settings: settings, transport: transport, policy: Clock().policy).fetch(ref, into: target)
         #expect(transport.requests.count == 3)
+    }
+}
+
+@Suite struct LogShipperTests {
+    @Test func aLogIsShippedFromWhereTheServerEndsAfterAGap() throws {
+        let path = NSTemporaryDirectory() + "mlp-log-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("hello world\n".utf8).write(to: URL(fileURLWithPath: path))
+        // The server lost the first 6 bytes it had acknowledged: 409 with its size, then the rest is taken.
+        let transport = ScriptedTransport([.headed(409, ["x-log-size": "0"]), .answer(200, Data("{}".utf8))])
+        let store = RemoteStore(settings: settings, transport: transport, policy: Clock().policy)
+        var entry = LogShipper.Followed(files: [(stream: "stdout", path: path)], sent: ["stdout": 6])
+        store.logs.ship(7, &entry)
+        let puts = transport.requests.map { "\($0.method) \($0.url.split(separator: "/", maxSplits: 3).last!) \($0.body.map { String(decoding: $0, as: UTF8.self) } ?? "")" }
+        #expect(puts == ["PUT v1/projects/demo/attempts/7/logs/stdout?offset=6 world\n",
+                         "PUT v1/projects/demo/attempts/7/logs/stdout?offset=0 hello world\n"])
+        #expect(entry.sent["stdout"] == 12)
     }
 }

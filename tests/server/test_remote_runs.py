@@ -312,8 +312,10 @@ def test_a_killed_client_run_shows_interrupted_here_and_resumes_to_the_server(ml
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             runs = mlp_server.get("/projects/slow/runs", token=runner)
-            if runs.status == 200 and runs.json() and runs.json()[0]["status"] == "running":
-                break
+            if runs.status == 200 and runs.json():
+                steps = mlp_server.get(f"/projects/slow/runs/{runs.json()[0]['id']}/steps", token=runner).json()
+                if steps and steps[0]["status"] == "running":  # its first attempt has started
+                    break
             time.sleep(0.05)
         os.kill(client.pid, signal.SIGKILL)
         client.wait(timeout=30)
