@@ -182,7 +182,8 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
         let response = try exchange(request, retry: retry)
         if (200..<300).contains(response.status) { return response.body }
         let envelope = try? StoreAPI.decoder.decode(ErrorEnvelope.self, from: response.body)
-        if notFoundIsNil, response.status == 404, envelope?.error.code != "project_not_found" { return nil }
+        // The store answered "none": nil. A missing project (`project_not_found`) or path stays an error.
+        if notFoundIsNil, response.status == 404, envelope?.error.code == "not_found" { return nil }
         throw failure(status: response.status, envelope: envelope, operation: operation)
     }
 
