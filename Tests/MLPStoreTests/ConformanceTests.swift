@@ -173,6 +173,59 @@ import MLPCore
     }
 }
 
+extension ConformanceTests {
+    /// A fan-out's group commits: children inserted, then each started (an attempt) and finished in
+    /// one group, with metric points, artifacts and lineage; the ids that come back are the stored
+    /// rows', a step moved twice in one group ends in its last state, and each move is checked
+    /// against the state the step has at that point of the group.
+    @Test(arguments: StoreBackendUnderTest.all) func aFanOutGroupCommitStoresEveryChangeInOrder(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
+        let parent = try pendingRun(store, "r1", steps: 1)[0]
+        let n = 250
+        let inserted = try store.commit((0..<n).map { i in
+            StateChange(newSteps: [StepRecord(runID: "r1", name: parent.name, index: i, kind: "noop", item: "\(i)")])
+        })
+        let children = inserted.flatMap(\.newSteps)
+        #expect(children.map(\.index) == (0..<n).map { $0 })
+        #expect(Set(children.compactMap(\.id)).count == n)
+        var changes: [StateChange] = []
+        for child in children {
+            var running = child
+            running.status = .running
+            changes.append(StateChange(steps: [running],
+                                       attempt: AttemptRecord(stepID: child.id!, number: 1, startedAt: 1, stdoutPath: nil, stderrPath: nil)))
+            var done = running
+            done.status = .succeeded
+            done.outputs = #"{"x":\#(child.index!)}"#
+            let digest = String(format: "%064x", child.index! + 1)
+            changes.append(StateChange(steps: [done], artifacts: [ArtifactRecord(digest: digest, type: .file, size: 1, createdAt: 1)],
+                                       lineage: [LineageRecord(digest: digest, stepID: child.id!, runID: "r1", direction: .produced, port: "out")],
+                                       metrics: [MetricRecord(runID: "r1", stepID: child.id, key: "m", value: Double(child.index!), iteration: nil, createdAt: 1)]))
+        }
+        let results = try store.commit(changes)
+        #expect(results.count == 2 * n)
+        for (k, child) in children.enumerated() {
+            let attempt = try #require(results[2 * k].attempt)
+            #expect(try store.attempts(stepID: child.id!).map(\.id) == [attempt.id])
+        }
+        let stored = try store.steps(runID: "r1").filter { $0.index != nil }
+        #expect(stored.count == n && stored.allSatisfy { $0.status == .succeeded })
+        #expect(Set(stored.compactMap(\.outputs)).count == n)
+        #expect(try store.metrics(runID: "r1").count == n)
+        #expect(try store.artifacts(limit: 10_000).count == n)
+        #expect(try store.lineage(stepID: children[7].id!).map(\.digest) == [String(format: "%064x", 8)])
+
+        // A step finished twice in one group: the second move (succeeded → running) is refused, and nothing of the group stays.
+        var again = stored[0]
+        again.status = .running
+        var other = stored[1]
+        other.error = "changed"
+        #expect(throws: StoreError.self) { try store.commit([StateChange(steps: [other]), StateChange(steps: [again])]) }
+        #expect(try store.step(id: stored[1].id!)?.error == nil)
+        #expect(try store.integrityCheck() == ["ok"])
+    }
+}
+
 /// The shared server's own store, on every backend.
 @Suite struct ServerStoreConformanceTests {
     func event(_ action: String, _ target: String, at: Double = 1) -> AuditEvent {

@@ -42,7 +42,7 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
     public func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange] {
         guard !changes.isEmpty else { return [] }
         return try client.write { db in
-            try Self.once(idempotencyKey, operation: "commit", db) { try changes.map { try Self.apply($0, db) } }
+            try Self.once(idempotencyKey, operation: "commit", db) { try Self.applyGroup(changes, db) }
         }
     }
 
@@ -61,7 +61,7 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
         return result
     }
 
-    private static func apply(_ change: StateChange, _ db: PGSession) throws -> CommittedChange {
+    static func apply(_ change: StateChange, _ db: PGSession) throws -> CommittedChange {
         var result = CommittedChange()
         if let update = change.run { try applyRunUpdate(update, db) }
         for step in change.steps {
@@ -132,7 +132,7 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
         return result
     }
 
-    private static func applyRunUpdate(_ update: StateChange.RunUpdate, _ db: PGSession) throws {
+    static func applyRunUpdate(_ update: StateChange.RunUpdate, _ db: PGSession) throws {
         guard var run = try db.fetchOne(RunRecord.self, "SELECT * FROM runs WHERE id = $1", update.id) else {
             throw StoreError.runNotFound(update.id)
         }
