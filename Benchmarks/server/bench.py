@@ -5,8 +5,9 @@ Reporting (REPS repetitions, interleaved so every side sees the same machine loa
   mlp local       `mlp run --no-cache --json` of a FANOUT-item fan-out, stored in the project's
                   own .mlp/mlp.sqlite (the baseline);
   mlp --server    the same run with `--server URL` (token in MLP_TOKEN), recorded in `mlp server`
-                  with --db sqlite:DIR and with --db postgres://… (a throw-away PostgreSQL on
-                  loopback, started by scripts/postgres.sh);
+                  with --db sqlite:DIR and with --db postgres://… (a PostgreSQL on loopback, started by
+                  scripts/postgres.sh, then made durable: fsync, synchronous_commit and
+                  full_page_writes on);
   for two pipelines: `noop` items (nothing but reporting: every item's state changes go to the
   store) and `shell` items that each write one metric point (POINTS items);
   MLflow          `mlflow server --backend-store-uri sqlite:///…` on loopback, and a client in
@@ -101,7 +102,12 @@ def run_mlp(mlp, folder, server=None, token=None, project=None, timeout=1800):
     result = subprocess.run(arguments, cwd=folder, capture_output=True, text=True, env=env, timeout=timeout)
     wall = time.perf_counter() - start
     if result.returncode != 0:
-        raise SystemExit(f"mlp run failed ({result.returncode}) in {folder}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        # The whole output (a crash's backtrace starts long before its last lines) is kept.
+        kept = os.path.join(REPO, "Benchmarks", "results", "server-failed-run-%d.txt" % int(time.time()))
+        os.makedirs(os.path.dirname(kept), exist_ok=True)
+        with open(kept, "w") as f:
+            f.write(f"{' '.join(arguments)} in {folder} exited {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
+        raise SystemExit(f"mlp run failed ({result.returncode}) in {folder}; its whole output is in {kept}:\n{result.stderr[-2000:]}")
     return wall, json.loads(result.stdout)
 
 
@@ -294,6 +300,10 @@ def main():
     pg_url, reason = start_postgres(pg_folder)
     if pg_url is None:
         raise SystemExit("PostgreSQL did not start: " + reason)
+    # scripts/postgres.sh makes a throw-away test cluster (fsync off); measure a durable one.
+    subprocess.run(["psql", pg_url, "-v", "ON_ERROR_STOP=1", "-qtA", "-c", "ALTER SYSTEM SET fsync = on", "-c",
+                    "ALTER SYSTEM SET synchronous_commit = on", "-c", "ALTER SYSTEM SET full_page_writes = on", "-c",
+                    "SELECT pg_reload_conf()"], check=True, capture_output=True, timeout=60)
     servers = {}
     try:
         servers["sqlite"] = MLPServer(f"sqlite:{root}/server-sqlite", "sqlite", f"{root}/artifacts-sqlite", f"{root}/logs-sqlite").start()

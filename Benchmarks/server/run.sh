@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `mlp server` side by side with MLflow's tracking server. One command:
 #
-#   Benchmarks/server/run.sh                       # REPS=3, FANOUT=10000, POINTS=10000
+#   Benchmarks/server/run.sh                       # REPS=3, FANOUT=10000 (noop items), POINTS=2000 (shell items, one metric each)
 #   MLP=/path/to/mlp REPS=5 Benchmarks/server/run.sh
 #
 # Needs a release mlp (default .build/release/mlp), the Debian postgresql package (a throw-away
@@ -16,8 +16,8 @@ REPO="$(dirname "$BENCH")"
 MLP="${MLP:-$REPO/.build/release/mlp}"
 REPS="${REPS:-3}"
 FANOUT="${FANOUT:-10000}"
-POINTS="${POINTS:-10000}"
-MLFLOW_POINTS="${MLFLOW_POINTS:-10000}"
+POINTS="${POINTS:-2000}"
+MLFLOW_POINTS="${MLFLOW_POINTS:-2000}"
 SEED_RUNS="${SEED_RUNS:-1000}"
 SEED_STEPS="${SEED_STEPS:-1000}"
 READS="${READS:-300}"
