@@ -22,42 +22,13 @@ extension PostgresStore {
                 throw StoreError.modelNotFound("\(spec.model):\(spec.version)")
             }
             let now = Date().timeIntervalSince1970
-            guard var deployment = try Self.load(spec.name, db) else {
-                guard spec.mode == .direct else {
-                    throw StoreError.badDeployment("deployment '\(spec.name)' does not exist yet, so there is no stable version to compare a \(spec.mode.rawValue) against; deploy a first version without --canary or --shadow")
-                }
-                let created = DeploymentRecord(name: spec.name, model: spec.model, stableVersion: spec.version, maxErrorRate: spec.maxErrorRate,
-                                               maxP99Ms: spec.maxP99Ms, minRequests: spec.minRequests, createdAt: now, updatedAt: now, updatedBy: by)
+            guard let current = try Self.load(spec.name, db) else {
+                let created = try spec.newDeployment(at: now, by: by)
                 try db.insert(created, into: "deployments")
                 try Self.record(.deploy, created, at: now, by: by, reason: nil, db)
                 return created
             }
-            guard deployment.model == spec.model else {
-                throw StoreError.badDeployment("deployment '\(spec.name)' serves model '\(deployment.model)', not '\(spec.model)'; deploy \(spec.model) under another name")
-            }
-            let action: DeploymentEventRecord.Action
-            switch spec.mode {
-            case .direct:
-                guard spec.version != deployment.stableVersion || deployment.candidateVersion != nil else {
-                    throw StoreError.badDeployment("deployment '\(spec.name)' already serves \(spec.model):\(spec.version)")
-                }
-                if spec.version != deployment.stableVersion { deployment.previousStableVersion = deployment.stableVersion }
-                deployment.stableVersion = spec.version
-                deployment.candidateVersion = nil
-                action = .deploy
-            case .canary, .shadow:
-                guard spec.version != deployment.stableVersion else {
-                    throw StoreError.badDeployment("\(spec.model):\(spec.version) is already the stable version of '\(spec.name)'; a \(spec.mode.rawValue) needs another version")
-                }
-                deployment.candidateVersion = spec.version
-                action = spec.mode == .canary ? .canary : .shadow
-            }
-            deployment.mode = spec.mode
-            deployment.canaryPercent = spec.mode == .canary ? spec.canaryPercent : 0
-            deployment.stickyHeader = spec.mode == .canary ? spec.stickyHeader : nil
-            deployment.maxErrorRate = spec.maxErrorRate
-            deployment.maxP99Ms = spec.maxP99Ms
-            deployment.minRequests = spec.minRequests
+            var (deployment, action) = try spec.applied(to: current)
             try Self.save(&deployment, at: now, by: by, db)
             try Self.record(action, deployment, at: now, by: by, reason: nil, db)
             return deployment
