@@ -49,9 +49,13 @@ let package = Package(
         ]),
         // Columnar datasets, the mlpds file format, CSV / JSON-lines readers, schema checks and profiles.
         .target(name: "MLPData", dependencies: [
-            "MLPCore",
+            "MLPCore", "CSnappy", "CZstd", "CZlib",
             .product(name: "Yams", package: "Yams"),
         ], exclude: ["README.md"]),
+        // Parquet page codecs from Debian: libsnappy-dev, libzstd-dev, zlib1g-dev.
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Hot numeric kernels in C: AVX2/FMA with a portable fallback picked at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Tensors, fp32 math through OpenBLAS, quantized formats (Q8_0, Q4_0).
