@@ -243,14 +243,14 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
 
     func send<T: Decodable>(_ type: T.Type, _ method: String, _ path: String, body: some Encodable, key: String? = nil,
                             operation: Operation, retry: Retry? = nil) throws -> T {
-        let data = try StoreAPI.encoder.encode(body)
+        let data = try StoreAPI.encodeBody(body)
         let chosen = retry ?? (key != nil ? .safe(budget: policy.writeBudget) : .unsent(budget: policy.writeBudget))
         let answer = try call(method, projectPath(path), body: data, idempotencyKey: key, retry: chosen, operation: operation)!
         return try decode(type, answer, operation.doing)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data, _ doing: String) throws -> T {
-        do { return try StoreAPI.decoder.decode(type, from: data) } catch {
+        do { return try StoreAPI.decodeBody(type, from: data) } catch {
             throw RemoteStoreError(status: nil, message: "the server at \(settings.url) answered \(doing) with something mlp cannot read (\(error)); "
                 + "are client and server the same mlp version?")
         }

@@ -141,6 +141,27 @@ import MLPCore
         #expect(try canonical(fastFast) == foundationBytes, sourceLocation: sourceLocation)
     }
 
+    /// A property added to a record must be added to the codec too, or the hand-written writer
+    /// would drop it: each type's stored properties are exactly the keys the reader knows (and
+    /// the writer writes, which the byte-for-byte round trips check).
+    @Test func theCodecKnowsEveryStoredPropertyOfItsTypes() {
+        func properties(_ value: Any) -> Set<String> { Set(Mirror(reflecting: value).children.compactMap(\.label)) }
+        func keys(_ table: WireKeys) -> Set<String> { Set(table.names.map { String(decoding: $0, as: UTF8.self) }) }
+        var random = Random(seed: 1)
+        #expect(properties(random.step()) == keys(.step))
+        #expect(properties(random.attempt()) == keys(.attempt))
+        #expect(properties(ArtifactRecord(digest: "", type: .file, size: 0, createdAt: 0)) == keys(.artifact))
+        #expect(properties(LineageRecord(digest: "", stepID: 0, runID: "", direction: .produced, port: "")) == keys(.lineage))
+        #expect(properties(MetricRecord(runID: "", stepID: nil, key: "", value: 0, iteration: nil, createdAt: 0)) == keys(.metric))
+        #expect(properties(StateChange.RunUpdate(id: "", status: .pending)) == keys(.runUpdate))
+        #expect(properties(StateChange()) == keys(.change))
+        #expect(properties(CommittedChange()) == keys(.committed))
+        #expect(properties(random.run()) == keys(.run))
+        #expect(properties(ParamRecord(runID: "", name: "", type: .int, value: "")) == keys(.param))
+        #expect(properties(CommitRequest(changes: [])) == keys(.commitRequest))
+        #expect(properties(random.createRun()) == keys(.createRunRequest))
+    }
+
     // MARK: Round trips
 
     @Test func randomCommitRequestsRoundTrip() throws {
