@@ -19,6 +19,7 @@ public struct MLPCommandLine: AsyncParsableCommand {
             Embed.self, Quantize.self,
             Serve.self, Deploy.self, Promote.self, Rollback.self, Deployments.self,
             Drift.self, Verify.self, Gc.self, Server.self,
+            DatasetCommand.self,
         ]
     )
 

@@ -1,0 +1,106 @@
+"""mlp's Parquet codec against the tools people use: files pyarrow and DuckDB write are read by mlp with
+equal values, and files mlp writes are read by pyarrow, pandas and DuckDB with equal values.
+
+mlp reads and writes through `mlp dataset convert` (Sources/MLPCLI/Commands/DatasetConvert.swift);
+MLP names the binary (default .build/debug/mlp). Every mlp process has a timeout.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+pd = pytest.importorskip("pandas")
+duckdb = pytest.importorskip("duckdb")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_frames  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+MLP = os.environ.get("MLP", str(REPO / ".build" / "debug" / "mlp"))
+
+
+def mlp(*args):
+    result = subprocess.run([MLP, *map(str, args)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"mlp {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def read_with_mlp(path: Path, tmp_path: Path) -> dict:
+    """The columns mlp reads from `path`, as lists of Python values (through JSON lines)."""
+    out = tmp_path / (path.stem + ".jsonl")
+    mlp("dataset", "convert", path, out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    special = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+    columns = {}
+    for row in rows:
+        for name, value in row.items():
+            columns.setdefault(name, []).append(special.get(value, value) if isinstance(value, str) and value in special else value)
+    return columns
+
+
+def assert_columns_equal(got: dict, want: dict, what: str):
+    assert list(got) == list(want), f"{what}: columns {list(got)} != {list(want)}"
+    for name in want:
+        assert len(got[name]) == len(want[name]), f"{what}: column {name} has {len(got[name])} rows, expected {len(want[name])}"
+        for row, (g, w) in enumerate(zip(got[name], want[name])):
+            if isinstance(w, float) and isinstance(g, (int, float)):
+                assert g == w or (math.isnan(g) and math.isnan(w)), f"{what}: {name}[{row}] = {g!r}, expected {w!r}"
+            else:
+                assert g == w, f"{what}: {name}[{row}] = {g!r}, expected {w!r}"
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("frames")
+    return {"pyarrow": make_frames.pyarrow_files(directory), "duckdb": make_frames.duckdb_files(directory)}
+
+
+@pytest.mark.parametrize("writer", ["pyarrow", "duckdb"])
+def test_mlp_reads_files_other_tools_write(written, writer, tmp_path):
+    files = written[writer]
+    assert len(files) >= 4
+    for path, table in files:
+        got = read_with_mlp(path, tmp_path)
+        assert_columns_equal(got, make_frames.expected(table), path.name)
+
+
+def test_mlp_refuses_nested_columns_by_name(tmp_path):
+    path = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "tags": [["a"], ["b", "c"]]}), path)
+    result = subprocess.run([MLP, "dataset", "convert", str(path), str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "column 'tags'" in result.stderr and "nested" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("codec", ["uncompressed", "snappy", "gzip", "zstd"])
+@pytest.mark.parametrize("layout", [[], ["--no-dictionary"], ["--data-page-v2"], ["--row-group-rows", "700"]])
+def test_tools_read_files_mlp_writes(codec, layout, tmp_path):
+    source = tmp_path / "source.parquet"
+    original = make_frames.mlp_frame()
+    pq.write_table(original, source)
+    out = tmp_path / "mlp.parquet"
+    mlp("dataset", "convert", source, out, "--codec", codec, *layout)
+
+    # pyarrow: the same schema types and values.
+    table = pq.read_table(out)
+    assert [f.type for f in table.schema] == [f.type for f in original.schema]
+    assert table.to_pylist() == original.to_pylist()
+    metadata = pq.ParquetFile(out).metadata
+    expected_codec = {"uncompressed": "UNCOMPRESSED"}.get(codec, codec.upper())
+    assert metadata.row_group(0).column(0).compression == expected_codec
+    if "--row-group-rows" in layout:
+        assert metadata.num_row_groups == math.ceil(original.num_rows / 700)
+
+    # pandas
+    frame = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(frame, original.to_pandas())
+
+    # DuckDB
+    rows = duckdb.sql(f"SELECT * FROM read_parquet('{out}')").fetchall()
+    assert rows == [tuple(row.values()) for row in original.to_pylist()]
