@@ -206,6 +206,24 @@ import MLPCore
         }
     }
 
+    @Test func decimalTextIsReadToTheDoubleFoundationReads() throws {
+        var random = Random(seed: 53)
+        var readFast = 0
+        for _ in 0..<20_000 {
+            let digits = (0...random.below(19)).map { _ in String(random.below(10)) }.joined()
+            var text = digits.drop { $0 == "0" }.isEmpty ? "0" : String(digits.drop { $0 == "0" })
+            if random.chance() { text += "." + (0...random.below(20)).map { _ in String(random.below(10)) }.joined() }
+            if random.below(3) == 0 { text += random.pick(["e", "E"]) + random.pick(["", "+", "-"]) + String(random.below(40)) }
+            if random.chance() { text = "-" + text }
+            let body = step(",\"startedAt\":\(text)")
+            let foundation = try? StoreAPI.decoder.decode(StepRecord.self, from: body)
+            guard let fast = WireJSON.decode(StepRecord.self, from: body) else { continue }
+            readFast += 1
+            #expect(fast.startedAt?.bitPattern == foundation?.startedAt?.bitPattern, "\(text)")
+        }
+        #expect(readFast > 15_000)
+    }
+
     // MARK: What the fast path leaves to Foundation
 
     func step(_ members: String) -> Data {

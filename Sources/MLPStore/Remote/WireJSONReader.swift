@@ -268,18 +268,83 @@ struct WireReader {
             }
             return negative ? -Double(value) : Double(value)
         }
-        guard count <= 64 else { return nil }
-        let text = String(decoding: UnsafeBufferPointer(start: base + number.start, count: count), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { return nil }
+        let value: Double
+        if let exact = fastDouble(number) {
+            value = exact
+        } else {
+            guard count <= 64 else { return nil }
+            let text = String(decoding: UnsafeBufferPointer(start: base + number.start, count: count), as: UTF8.self)
+            guard let parsed = Double(text), parsed.isFinite else { return nil }
+            value = parsed
+        }
         if value == 0 {
-            // Foundation refuses a non-zero number that rounds to zero.
+            // Foundation refuses a non-zero number that rounds to zero, and (its scan for that
+            // reads some digits out of order) also some true zeros with an exponent, like 0E4:
+            // a zero with an exponent or a non-zero digit is left to it.
             for position in number.start..<number.end {
                 let byte = base[position]
-                if byte == 0x65 || byte == 0x45 { break }
-                if byte >= 0x31 && byte <= 0x39 { return nil }
+                if byte == 0x65 || byte == 0x45 || (byte >= 0x31 && byte <= 0x39) { return nil }
             }
         }
         return value
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { value, _ in value * 10 } }
+
+    /// A decimal whose digits make an integer below 2^53 scaled by at most 10^22: the quotient
+    /// (or product) of two exactly represented doubles, which IEEE rounds correctly, so it is
+    /// the double `strtod` reads (Clinger's fast path). Nil when the number is not that simple.
+    private func fastDouble(_ number: (start: Int, end: Int, integral: Bool)) -> Double? {
+        var position = number.start
+        let negative = base[position] == 0x2D
+        if negative { position += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = 0
+        var inFraction = false
+        while position < number.end {
+            let byte = base[position]
+            if byte == 0x2E {
+                inFraction = true
+            } else if byte >= 0x30 && byte <= 0x39 {
+                if mantissa != 0 || byte != 0x30 { digits += 1 }
+                guard digits <= 16 else { return nil }
+                mantissa = mantissa * 10 + UInt64(byte - 0x30)
+                if inFraction { fraction += 1 }
+            } else {
+                break
+            }
+            position += 1
+        }
+        var exponent = 0
+        if position < number.end {
+            // [eE][+-]?digits
+            position += 1
+            var negativeExponent = false
+            if base[position] == 0x2B || base[position] == 0x2D {
+                negativeExponent = base[position] == 0x2D
+                position += 1
+            }
+            while position < number.end {
+                guard exponent < 1000 else { return nil }
+                exponent = exponent * 10 + Int(base[position] - 0x30)
+                position += 1
+            }
+            if negativeExponent { exponent = -exponent }
+        }
+        guard mantissa <= 1 << 53 else { return nil }
+        let scale = exponent - fraction
+        var value = Double(mantissa)
+        if mantissa == 0 {
+            value = 0
+        } else if scale >= 0 {
+            guard scale <= 22 else { return nil }
+            value *= Self.powersOfTen[scale]
+        } else {
+            guard -scale <= 22 else { return nil }
+            value /= Self.powersOfTen[-scale]
+        }
+        return negative ? -value : value
     }
 
     // MARK: Members into fields
@@ -368,6 +433,8 @@ struct WireKeys: Sendable {
     let names: [[UInt8]]
     /// Bits of the keys that Foundation requires (non-optional properties).
     let required: UInt32
+    /// Each name's bytes packed into two words (names are at most 16 bytes), and its length.
+    private let packed: [(UInt64, UInt64, Int)]
 
     init(_ names: [String], optional: Set<String>) {
         precondition(names.count <= 32)
@@ -375,13 +442,29 @@ struct WireKeys: Sendable {
         var required: UInt32 = 0
         for (position, name) in names.enumerated() where !optional.contains(name) { required |= 1 << position }
         self.required = required
+        packed = self.names.map { name in
+            precondition(name.count <= 16)
+            return name.withUnsafeBufferPointer { Self.pack($0.baseAddress!, 0..<name.count)! }
+        }
+    }
+
+    /// Up to 16 bytes as two little-endian words, zero-padded; nil when longer.
+    private static func pack(_ base: UnsafePointer<UInt8>, _ key: Range<Int>) -> (UInt64, UInt64, Int)? {
+        guard key.count <= 16 else { return nil }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for offset in 0..<key.count {
+            let byte = UInt64(base[key.lowerBound + offset])
+            if offset < 8 { low |= byte << (8 * offset) } else { high |= byte << (8 * (offset - 8)) }
+        }
+        return (low, high, key.count)
     }
 
     func lookup(_ base: UnsafePointer<UInt8>, _ key: Range<Int>) -> Int? {
-        let count = key.count
-        for position in names.indices where names[position].count == count {
-            let equal = names[position].withUnsafeBufferPointer { memcmp($0.baseAddress!, base + key.lowerBound, count) == 0 }
-            if equal { return position }
+        guard let wanted = Self.pack(base, key) else { return nil }
+        for position in packed.indices {
+            let name = packed[position]
+            if name.0 == wanted.0, name.1 == wanted.1, name.2 == wanted.2 { return position }
         }
         return nil
     }
