@@ -29,6 +29,10 @@ let package = Package(
         // Dataset files: the mlpds reader, and the CSV reader.
         fuzzTarget("FuzzDataset", ["MLPData"]),
         fuzzTarget("FuzzCSV", ["MLPData"]),
+        // Store wire bodies (group commits, created runs, their answers): WireJSON's strict reader against JSONDecoder.
+        fuzzTarget("FuzzWireJSON", ["MLPStore"]),
+        // Parquet files: ParquetReader with small limits, then a write and read-back that must agree.
+        fuzzTarget("FuzzParquet", ["MLPData"]),
     ],
     swiftLanguageModes: [.v5]
 )
