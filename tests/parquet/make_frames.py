@@ -3,8 +3,8 @@
     python3 tests/parquet/make_frames.py DIR   # writes DIR/*.parquet and prints their names
 
 `pyarrow_files(dir)` writes one file per pyarrow option (each codec, dictionary on and off, data page
-v1 and v2, nullable and required columns, several row groups and pages); `duckdb_files(dir)` one per
-codec through DuckDB's COPY. `expected(table)` is what mlp must read from a file: the value of each
+v1 and v2, nullable and required columns, several row groups and pages); `pandas_files(dir)` and
+`duckdb_files(dir)` one per codec through DataFrame.to_parquet and DuckDB's COPY. `expected(table)` is what mlp must read from a file: the value of each
 cell as mlp represents it (dates as days, timestamps in the file's unit, float32 widened to float64).
 """
 import datetime
@@ -92,6 +92,18 @@ def pyarrow_files(directory: Path) -> list:
     return written
 
 
+def pandas_files(directory: Path) -> list:
+    """pandas.DataFrame.to_parquet (pyarrow engine: nanosecond timestamps, its own metadata), per codec."""
+    directory.mkdir(parents=True, exist_ok=True)
+    frame = full_frame().to_pandas()
+    written = []
+    for codec in [None, "snappy", "gzip", "zstd"]:
+        path = directory / f"pandas-{codec or 'none'}.parquet"
+        frame.to_parquet(path, compression=codec)
+        written.append((path, pq.read_table(path)))
+    return written
+
+
 def duckdb_files(directory: Path) -> list:
     """One file per codec written by DuckDB's COPY; returns [(path, table)] with the table as pyarrow reads it back."""
     import duckdb
@@ -120,5 +132,5 @@ def duckdb_files(directory: Path) -> list:
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "parquet-frames")
-    for path, _ in pyarrow_files(target) + duckdb_files(target):
+    for path, _ in pyarrow_files(target) + pandas_files(target) + duckdb_files(target):
         print(path)

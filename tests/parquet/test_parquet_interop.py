@@ -58,10 +58,11 @@ def assert_columns_equal(got: dict, want: dict, what: str):
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     directory = tmp_path_factory.mktemp("frames")
-    return {"pyarrow": make_frames.pyarrow_files(directory), "duckdb": make_frames.duckdb_files(directory)}
+    return {"pyarrow": make_frames.pyarrow_files(directory), "pandas": make_frames.pandas_files(directory),
+            "duckdb": make_frames.duckdb_files(directory)}
 
 
-@pytest.mark.parametrize("writer", ["pyarrow", "duckdb"])
+@pytest.mark.parametrize("writer", ["pyarrow", "pandas", "duckdb"])
 def test_mlp_reads_files_other_tools_write(written, writer, tmp_path):
     files = written[writer]
     assert len(files) >= 4
@@ -70,12 +71,25 @@ def test_mlp_reads_files_other_tools_write(written, writer, tmp_path):
         assert_columns_equal(got, make_frames.expected(table), path.name)
 
 
-def test_mlp_refuses_nested_columns_by_name(tmp_path):
+def refusal(path: Path, tmp_path: Path) -> str:
+    result = subprocess.run([MLP, "dataset", "convert", str(path), str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result
+    return result.stderr
+
+
+def test_mlp_refuses_nested_columns_and_other_encodings_by_name(tmp_path):
     path = tmp_path / "nested.parquet"
     pq.write_table(pa.table({"id": [1, 2], "tags": [["a"], ["b", "c"]]}), path)
-    result = subprocess.run([MLP, "dataset", "convert", str(path), str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert "column 'tags'" in result.stderr and "nested" in result.stderr, result.stderr
+    message = refusal(path, tmp_path)
+    assert "column 'tags'" in message and "nested" in message, message
+    path = tmp_path / "delta.parquet"
+    pq.write_table(pa.table({"id": [1, 2, 3]}), path, use_dictionary=False, column_encoding={"id": "DELTA_BINARY_PACKED"})
+    message = refusal(path, tmp_path)
+    assert "column 'id'" in message and "DELTA_BINARY_PACKED" in message, message
+    path = tmp_path / "lz4.parquet"
+    pq.write_table(pa.table({"x": [1.5]}), path, compression="lz4")
+    message = refusal(path, tmp_path)
+    assert "column 'x'" in message and "LZ4" in message, message
 
 
 @pytest.mark.parametrize("codec", ["uncompressed", "snappy", "gzip", "zstd"])

@@ -213,7 +213,7 @@ struct ParquetFileParser {
             }
             let element = schema[index]
             if let nested = element.numChildren, nested > 0 {
-                throw fail("the column is nested (a group of \(nested) fields); mlp reads flat columns only — flatten it (e.g. unnest the struct or list) before writing", column: element.name)
+                throw fail("the column is nested (a group of \(nested) field\(nested == 1 ? "" : "s")); mlp reads flat columns only — flatten it (e.g. unnest the struct or list) before writing", column: element.name)
             }
             if element.repetition == ParquetRepetition.repeated.rawValue {
                 throw fail("the column is REPEATED (a list); mlp reads flat columns only", column: element.name)
