@@ -172,7 +172,8 @@ public enum ParquetWriter {
                     index[bytes] = code
                     bytes.withUnsafeBufferPointer { entries.append(utf8: $0) }
                     codes[row - rows.lowerBound] = code
-                    if !column.isCategorical && entries.count > max(rows.count / 2, 1) {
+                    // Mostly distinct so far (judged after 1 000 values): plain text is smaller.
+                    if !column.isCategorical && (entries.count > max(rows.count / 2, 1) || (present >= 1_000 && entries.count > present / 2)) {
                         worthIt = false
                         break
                     }
@@ -283,11 +284,11 @@ public enum ParquetWriter {
         let present = rows.lazy.filter { !column.isNull($0) }
         switch column.storage {
         case .float(let values):
-            out.reserveCapacity(rows.count * 8)
-            for row in present { withUnsafeBytes(of: values[row].bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            let kept = column.validity == nil ? Array(values[rows]) : present.map { values[$0] }
+            out = littleEndianBytes(kept.map(\.bitPattern))
         case .int(let values):
-            out.reserveCapacity(rows.count * 8)
-            for row in present { withUnsafeBytes(of: values[row].littleEndian) { out.append(contentsOf: $0) } }
+            let kept = column.validity == nil ? Array(values[rows]) : present.map { values[$0] }
+            out = littleEndianBytes(kept)
         case .bool(let values):
             let bits = Array(present.map { values[$0] ? UInt32(1) : 0 })
             out = packBits(bits, bitWidth: 1, groups: (bits.count + 7) / 8)
@@ -298,6 +299,15 @@ public enum ParquetWriter {
             for row in present { appendPlainString(dictionary.utf8(at: Int(codes[row])), to: &out) }
         }
         return out
+    }
+
+    /// Fixed-width integers as little-endian bytes, in one copy on little-endian machines.
+    static func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+        #if _endian(little)
+        return values.withUnsafeBytes { Array($0) }
+        #else
+        return values.map(\.littleEndian).withUnsafeBytes { Array($0) }
+        #endif
     }
 
     /// Appends a v1 data page or a dictionary page (header, then the compressed body); returns the
