@@ -102,6 +102,23 @@ func cells(_ dataset: Dataset) -> [String] {
 
     // MARK: Types other writers produce
 
+    /// The FuzzParquet seeds (Fuzz/Corpus/make_parquet_seeds.py): pyarrow files, one per codec, page
+    /// version and dictionary choice, and one mlp wrote; all hold the same four rows.
+    @Test func pyarrowSeedFilesReadWithTheirValues() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus/FuzzParquet").path
+        let expected = [
+            "i32:int:1|∅|-3|4", "i64:int:10|10|10|∅", "f:float:0.5|∅|-1.25|3.0", "d:float:1e+300|2.5|∅|-0.0",
+            "b:bool:true|∅|false|true", "s:string:a|bb|∅|a", "day:int:19723|∅|-1|11016", "ts:int:0|1700000000000|∅|-1",
+        ]
+        for name in ["plain-none", "dict-snappy", "dict-gzip-v2", "plain-zstd-v2", "mlp-written"] {
+            #expect(cells(try ParquetReader.read(path: "\(folder)/\(name).parquet")) == expected, "\(name)")
+        }
+        #expect(cells(try ParquetReader.read(path: "\(folder)/required-int96.parquet")) == [
+            "i64:int:10|10", "s:string:a|bb", "ts:int:0|1700000000000000000",
+        ])
+    }
+
     /// A one-row-group file with hand-written schema elements and PLAIN v1 pages (uncompressed), for
     /// the types mlp does not write: DATE, TIMESTAMP, INT96, FLOAT, DECIMAL, unsigned, RLE booleans.
     func handWritten(_ columns: [(element: (inout ThriftWriter) -> Void, type: ParquetPhysicalType, body: [UInt8], encoding: Int32)], rows: Int) -> [UInt8] {
