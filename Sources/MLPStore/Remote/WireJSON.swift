@@ -15,44 +15,42 @@ public enum WireJSON {
     /// The JSON of a hot type, or nil: not a hot type, or a value left to Foundation (an
     /// approval or model registration inside, a double that is not finite).
     public static func encode<T>(_ value: T) -> Data? {
-        var writer = WireWriter(capacity: 256)
-        let written: Bool
         if T.self == CommitRequest.self {
             let request = value as! CommitRequest
-            writer = WireWriter(capacity: 64 + request.changes.count * 512)
-            written = writer.write(request)
+            return write(capacity: 64 + request.changes.count * 512) { $0.write(request) }
         } else if T.self == [CommittedChange].self {
             let changes = value as! [CommittedChange]
-            writer = WireWriter(capacity: 16 + changes.count * 64)
-            written = writer.array(changes) { $0.write($1) }
+            return write(capacity: 16 + changes.count * 64) { $0.array(changes) { $0.write($1) } }
         } else if T.self == [StepRecord].self {
             let steps = value as! [StepRecord]
-            writer = WireWriter(capacity: 16 + steps.count * 320)
-            written = writer.array(steps) { $0.write($1) }
+            return write(capacity: 16 + steps.count * 320) { $0.array(steps) { $0.write($1) } }
         } else if T.self == CreateRunRequest.self {
             let request = value as! CreateRunRequest
-            writer = WireWriter(capacity: 4096 + request.run.pipelineText.utf8.count + request.steps.count * 320)
-            written = writer.write(request)
+            return write(capacity: 4096 + request.run.pipelineText.utf8.count + request.steps.count * 320) { $0.write(request) }
         } else if T.self == StepRecord.self {
-            written = writer.write(value as! StepRecord)
+            return write { $0.write(value as! StepRecord) }
         } else if T.self == RunRecord.self {
-            written = writer.write(value as! RunRecord)
+            return write { $0.write(value as! RunRecord) }
         } else if T.self == [AttemptRecord].self {
-            written = writer.array(value as! [AttemptRecord]) { $0.write($1) }
+            return write { $0.array(value as! [AttemptRecord]) { $0.write($1) } }
         } else if T.self == [ArtifactRecord].self {
-            written = writer.array(value as! [ArtifactRecord]) { $0.write($1) }
+            return write { $0.array(value as! [ArtifactRecord]) { $0.write($1) } }
         } else if T.self == [LineageRecord].self {
-            written = writer.array(value as! [LineageRecord]) { $0.write($1) }
+            return write { $0.array(value as! [LineageRecord]) { $0.write($1) } }
         } else if T.self == [MetricRecord].self {
-            written = writer.array(value as! [MetricRecord]) { $0.write($1) }
+            return write { $0.array(value as! [MetricRecord]) { $0.write($1) } }
         } else if T.self == [RunRecord].self {
-            written = writer.array(value as! [RunRecord]) { $0.write($1) }
+            return write { $0.array(value as! [RunRecord]) { $0.write($1) } }
         } else if T.self == [ParamRecord].self {
-            written = writer.array(value as! [ParamRecord]) { $0.write($1) }
-        } else {
-            return nil
+            return write { $0.array(value as! [ParamRecord]) { $0.write($1) } }
         }
-        return written ? Data(writer.bytes) : nil
+        return nil
+    }
+
+    private static func write(capacity: Int = 1024, _ body: (inout WireWriter) -> Bool) -> Data? {
+        var writer = WireWriter(capacity: capacity)
+        guard body(&writer) else { return nil }
+        return writer.data()
     }
 
     /// A hot type read from JSON, or nil: not a hot type, or bytes the strict reader does not

@@ -7,84 +7,139 @@ import MLPCore
 /// Each writer returns false for a value it does not write as Foundation would (a non-finite
 /// double, which Foundation refuses; an approval or a model registration, which it leaves to
 /// Foundation): the caller then encodes the whole body with Foundation.
-struct WireWriter {
-    var bytes: [UInt8] = []
+struct WireWriter: ~Copyable {
+    /// The bytes written so far: `count` of `capacity` malloc'ed bytes, handed to `Data` at the end.
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Whether the next key or array element needs a comma before it.
     private var needsComma = false
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        guard let memory = malloc(self.capacity) else { fatalError("out of memory for a \(self.capacity)-byte JSON body") }
+        storage = memory.assumingMemoryBound(to: UInt8.self)
+    }
+
+    deinit { free(storage) }
+
+    /// The bytes written, as Data that now owns them.
+    consuming func data() -> Data {
+        let data = Data(bytesNoCopy: storage, count: count, deallocator: .free)
+        discard self
+        return data
+    }
+
+    /// The bytes written, copied (for tests).
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    @inline(__always) private mutating func reserve(_ more: Int) {
+        guard capacity - count < more else { return }
+        var grown = capacity * 2
+        while grown - count < more { grown *= 2 }
+        guard let memory = realloc(storage, grown) else { fatalError("out of memory for a \(grown)-byte JSON body") }
+        storage = memory.assumingMemoryBound(to: UInt8.self)
+        capacity = grown
+    }
+
+    @inline(__always) private mutating func append(_ byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count += 1
+    }
+
+    @inline(__always) private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (storage + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always) private mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { append($0) }
+    }
 
     // MARK: Structure
 
     @inline(__always) mutating func beginObject() {
-        bytes.append(0x7B)
+        append(0x7B)
         needsComma = false
     }
 
     @inline(__always) mutating func endObject() {
-        bytes.append(0x7D)
+        append(0x7D)
         needsComma = true
     }
 
     @inline(__always) mutating func beginArray() {
-        bytes.append(0x5B)
+        append(0x5B)
         needsComma = false
     }
 
     @inline(__always) mutating func endArray() {
-        bytes.append(0x5D)
+        append(0x5D)
         needsComma = true
     }
 
     /// The comma between array elements.
     @inline(__always) mutating func element() {
-        if needsComma { bytes.append(0x2C) }
+        if needsComma { append(0x2C) }
     }
 
     /// `"name":`, after a comma when a member came before.
     @inline(__always) mutating func key(_ name: StaticString) {
-        if needsComma { bytes.append(0x2C) }
-        bytes.append(0x22)
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(0x22)
-        bytes.append(0x3A)
+        reserve(name.utf8CodeUnitCount + 4)
+        if needsComma {
+            storage[count] = 0x2C
+            count += 1
+        }
+        storage[count] = 0x22
+        (storage + count + 1).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+        count += name.utf8CodeUnitCount + 1
+        storage[count] = 0x22
+        storage[count + 1] = 0x3A
+        count += 2
         needsComma = true
     }
 
     // MARK: Scalars
 
     mutating func string(_ value: String) {
-        bytes.append(0x22)
+        append(0x22)
         var text = value
         text.withUTF8 { utf8 in
             var start = 0
             for index in 0..<utf8.count {
                 let byte = utf8[index]
                 guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
-                if start < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
-                bytes.append(0x5C)
+                if start < index { append(UnsafeBufferPointer(rebasing: utf8[start..<index])) }
+                append(0x5C)
                 switch byte {
-                case 0x22: bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C)
-                case 0x08: bytes.append(0x62)  // \b
-                case 0x0C: bytes.append(0x66)  // \f
-                case 0x0A: bytes.append(0x6E)  // \n
-                case 0x0D: bytes.append(0x72)  // \r
-                case 0x09: bytes.append(0x74)  // \t
+                case 0x22: append(0x22)
+                case 0x5C: append(0x5C)
+                case 0x08: append(0x62)  // \b
+                case 0x0C: append(0x66)  // \f
+                case 0x0A: append(0x6E)  // \n
+                case 0x0D: append(0x72)  // \r
+                case 0x09: append(0x74)  // \t
                 default:
                     let hex: StaticString = "0123456789abcdef"
-                    bytes.append(contentsOf: [0x75, 0x30, 0x30, hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]])
+                    append(0x75)
+                    append(0x30)
+                    append(0x30)
+                    append(hex.utf8Start[Int(byte >> 4)])
+                    append(hex.utf8Start[Int(byte & 0xF)])
                 }
                 start = index + 1
             }
-            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+            if start < utf8.count { append(UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
-        bytes.append(0x22)
+        append(0x22)
     }
 
     mutating func int(_ value: Int64) {
         var magnitude = value.magnitude
-        if value < 0 { bytes.append(0x2D) }
+        if value < 0 { append(0x2D) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var index = 20
             repeat {
@@ -92,7 +147,7 @@ struct WireWriter {
                 digits[index] = UInt8(truncatingIfNeeded: 0x30 + magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
+            append(UnsafeBufferPointer(rebasing: digits[index...]))
         }
     }
 
@@ -106,8 +161,8 @@ struct WireWriter {
         // Integral values below 2^53 print as their integer digits (description gives "12.0").
         if value.magnitude < 9_007_199_254_740_992, value == value.rounded(.towardZero) {
             if value == 0, value.sign == .minus {
-                bytes.append(0x2D)
-                bytes.append(0x30)
+                append(0x2D)
+                append(0x30)
             } else {
                 int(Int64(value))
             }
@@ -115,13 +170,13 @@ struct WireWriter {
         }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: text.utf8)
+        text.withUTF8 { append($0) }
         return true
     }
 
     @inline(__always) mutating func bool(_ value: Bool) {
         let text: StaticString = value ? "true" : "false"
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        append(text)
     }
 
     // MARK: Optional members (left out when nil, as encodeIfPresent does)
