@@ -60,6 +60,8 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
     var projectReady = false
     var uploaded: Set<String> = []
     lazy var logs = LogShipper(store: self)
+    /// Changes given to ``commitSoon(_:)`` not yet sent, and the attempts of those being sent now.
+    let soon = SoonChanges()
 
     public init(settings: ServerSettings, artifactSource: ArtifactStore? = nil, transport: any HTTPTransport = CurlTransport(),
                 policy: RetryPolicy = RetryPolicy()) {
@@ -280,7 +282,28 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
 
     @discardableResult
     public func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange] {
-        guard !changes.isEmpty else { return [] }
+        // A change held by commitSoon goes with this one (ahead of it, in the same transaction),
+        // unless this one supersedes it; with a caller's key the body must stay the same on its
+        // retries, so what is held is sent first, on its own.
+        var held = soon.take(supersededBy: changes)
+        if idempotencyKey != nil, !held.isEmpty {
+            try sendHeld(held)
+            held = []
+        }
+        guard !changes.isEmpty || !held.isEmpty else { return [] }
+        defer { soon.markSent(held) }
+        do {
+            let committed = try send(held + changes, key: idempotencyKey ?? UUID().uuidString)
+            return Array(committed.dropFirst(held.count))
+        } catch {
+            soon.putBack(held)
+            throw error
+        }
+    }
+
+    /// Sends one group commit: uploads the artifacts it names first, and follows the logs of the
+    /// attempts it starts.
+    func send(_ changes: [StateChange], key: String) throws -> [CommittedChange] {
         try ensureProject()
         try uploadArtifacts(changes.flatMap(\.artifacts))
         // An attempt that ends: its last output reaches the server before its end does.
@@ -288,7 +311,7 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
             if let attempt = change.attempt, let id = attempt.id, attempt.outcome != .running { logs.finish(attemptID: id) }
         }
         let committed = try send([CommittedChange].self, "POST", "/commits", body: CommitRequest(changes: changes),
-                                 key: idempotencyKey ?? UUID().uuidString, operation: .write("recording a run's progress"))
+                                 key: key, operation: .write("recording a run's progress"))
         if artifactSource != nil {
             for (change, result) in zip(changes, committed) {
                 if let attempt = result.attempt ?? change.attempt, let id = attempt.id, attempt.outcome == .running,
@@ -534,5 +557,8 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
     }
 
     /// Ships what is left of every followed log and stops following (before the process exits).
-    public func flushLogs() { logs.stop() }
+    public func flushLogs() {
+        flushSoon()
+        logs.stop()
+    }
 }

@@ -131,9 +131,22 @@ public protocol RunStore: AnyObject, Sendable {
     /// Makes a run ready to be driven again: attempts left running are marked interrupted, and
     /// steps that did not finish well go back to pending. Returns the interrupted attempts.
     func prepareResume(runID: String) throws -> [AttemptRecord]
+
+    // Last, so that adding it left the other requirements where they were (an incremental build
+    // that did not recompile a caller still finds them).
+    /// Commits a change that nothing waits on and that a later change may supersede (an
+    /// attempt's process handle, recorded while the process runs). A local store commits it at
+    /// once; a network store may hold it briefly and send it with the next commit or on its own
+    /// within a fraction of a second, and drops it when a later change carries the same attempt.
+    func commitSoon(_ change: StateChange) throws
 }
 
 extension RunStore {
+    /// Commits at once (every store but a network one).
+    public func commitSoon(_ change: StateChange) throws {
+        try commit([change], idempotencyKey: nil)
+    }
+
     /// ``createRun(_:params:steps:idempotencyKey:)`` without a key.
     public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord]) throws -> [StepRecord] {
         try createRun(run, params: params, steps: steps, idempotencyKey: nil)

@@ -444,7 +444,9 @@ struct StepRunner: Sendable {
                                       stdoutPath: attempt.stdoutPath!, stderrPath: attempt.stderrPath!, environment: environment)
             let handle = try await executor.submit(request)
             attempt.handle = String(decoding: try JSONEncoder().encode(handle), as: UTF8.self)
-            try store.commit(StateChange(attempt: attempt))
+            // What `mlp resume` needs to find the process; the attempt's end carries it too, so a
+            // network store may send it late or not at all for a step that ends quickly.
+            try store.commitSoon(StateChange(attempt: attempt))
 
             var timedOut = false
             let status = await withTaskCancellationHandler {

@@ -94,11 +94,16 @@ final class PGClient: @unchecked Sendable {
 
     /// Runs `body` in one transaction (BEGIN … COMMIT; ROLLBACK on any error), after taking the
     /// schema's write lock: writes to one schema are serialised, as SQLite's are.
+    ///
+    /// Statements whose answers nothing reads (BEGIN, the lock, most writes) are posted without
+    /// waiting (``PGSession/post(_:_:)``): PostgreSQL runs them in order and the next statement
+    /// waited on reports the first that failed, so a transaction costs the caller a wait per
+    /// statement it reads from plus one for COMMIT, not one per statement.
     func write<T>(_ body: (PGSession) throws -> T) throws -> T {
         try withSession { session in
-            try session.execute("BEGIN")
+            session.post("BEGIN", [])
             do {
-                try session.execute("SELECT pg_advisory_xact_lock(hashtext($1))", schema)
+                session.post("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(schema)])
                 let result = try body(session)
                 try session.execute("COMMIT")
                 return result
@@ -128,7 +133,10 @@ final class PGClient: @unchecked Sendable {
             self.connection = connection
         }
         do {
-            return try body(PGSession(connection: connection, logger: logger))
+            let session = PGSession(connection: connection, logger: logger, posted: PGSession.Posted())
+            let result = try body(session)
+            try session.waitForPosted()
+            return result
         } catch let error as PSQLError where error.code == .server && !Self.isConnectionState(error) && !connection.isClosed {
             let state = error.serverInfo?[.sqlState]
             let message = error.serverInfo?[.message] ?? "\(error.code)"
@@ -199,7 +207,7 @@ final class PGClient: @unchecked Sendable {
             throw StoreError.unavailable("cannot connect to PostgreSQL at \(target.printable) (\(error))")
         }
         do {
-            let session = PGSession(connection: connection, logger: logger)
+            let session = PGSession(connection: connection, logger: logger, posted: PGSession.Posted())
             try session.execute("SET search_path TO \(quotedSchema)")
         } catch {
             Self.closeQuietly(connection)
@@ -213,10 +221,43 @@ final class PGClient: @unchecked Sendable {
 struct PGSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// Statements sent and not yet waited on, in order.
+    let posted: Posted
 
-    /// Runs one statement with `$1…` bound to `arguments`.
+    final class Posted {
+        var answers: [EventLoopFuture<PostgresQueryResult>] = []
+    }
+
+    /// Runs one statement with `$1…` bound to `arguments`. Statements posted before it are waited
+    /// on first: the first of them that failed is what this throws.
     @discardableResult
     func run(_ sql: String, _ arguments: [PGValue]) throws -> PGResult {
+        let answer = send(sql, arguments)
+        try waitForPosted()
+        let result = try answer.wait()
+        return PGResult(rows: result.rows.map { $0.makeRandomAccess() }, affected: result.metadata.rows ?? 0)
+    }
+
+    /// Sends a statement without waiting for its answer (one nothing reads); the next ``run(_:_:)``
+    /// reports it if it failed.
+    func post(_ sql: String, _ arguments: [PGValue]) {
+        posted.answers.append(send(sql, arguments))
+    }
+
+    /// Waits for every posted statement, in order; throws the first failure (the statements
+    /// after a failed one fail too, as the transaction is aborted).
+    func waitForPosted() throws {
+        guard !posted.answers.isEmpty else { return }
+        let answers = posted.answers
+        posted.answers = []
+        var firstError: Error?
+        for answer in answers {
+            do { _ = try answer.wait() } catch { if firstError == nil { firstError = error } }
+        }
+        if let firstError { throw firstError }
+    }
+
+    private func send(_ sql: String, _ arguments: [PGValue]) -> EventLoopFuture<PostgresQueryResult> {
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
@@ -228,8 +269,7 @@ struct PGSession {
             case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
             }
         }
-        let result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
-        return PGResult(rows: result.rows.map { $0.makeRandomAccess() }, affected: result.metadata.rows ?? 0)
+        return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
     }
 
     @discardableResult
@@ -271,7 +311,8 @@ struct PGSession {
         return try row[0].decode(Int64.self)
     }
 
-    /// Updates every column of a record but its key columns, where the key columns match.
+    /// Updates every column of a record but its key columns, where the key columns match (posted:
+    /// a failure is reported by the next statement waited on, at the latest COMMIT).
     func update<T: Encodable>(_ record: T, in table: String, key: [String]) throws {
         let columns = try PGRecordEncoder.columns(of: record)
         let values = columns.filter { !key.contains($0.name) }
@@ -285,7 +326,7 @@ struct PGSession {
             position += 1
             return "\(PGRecordEncoder.quote(name)) = $\(position)"
         }.joined(separator: " AND ")
-        try run("UPDATE \(table) SET \(assignments) WHERE \(conditions)", values.map(\.value) + keys)
+        post("UPDATE \(table) SET \(assignments) WHERE \(conditions)", values.map(\.value) + keys)
     }
 }
 

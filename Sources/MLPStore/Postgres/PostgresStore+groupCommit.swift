@@ -179,7 +179,8 @@ extension PGSession {
             var sql = "INSERT INTO \(table) (\(names)) VALUES \(tuples)"
             if onConflictDoNothing { sql += " ON CONFLICT DO NOTHING" }
             if !returning.isEmpty { sql += " RETURNING " + returning.map(PGRecordEncoder.quote).joined(separator: ", ") }
-            returned += try run(sql, chunk.flatMap { $0 }).rows
+            // Nothing to read back: posted (a failure is reported by the next statement waited on).
+            if returning.isEmpty { post(sql, Array(chunk.joined())) } else { returned += try run(sql, Array(chunk.joined())).rows }
         }
         return returned
     }
@@ -197,7 +198,7 @@ extension PGSession {
         return try insertMany(into: table, columns: columns, rows: rows, onConflictDoNothing: onConflictDoNothing, returning: returning)
     }
     /// Updates rows by `key` from a VALUES list (the first column is the key), in as few
-    /// statements as the parameter limit allows. `columns` pairs each column with its SQL type,
+    /// statements as the parameter limit allows (posted: nothing is read back). `columns` pairs each column with its SQL type,
     /// which the VALUES list needs for NULLs.
     func updateMany(table: String, key: String, columns: [(name: String, type: String)], rows: [[PGValue]]) throws {
         guard !rows.isEmpty else { return }
@@ -211,8 +212,8 @@ extension PGSession {
             let tuples = chunk.map { row -> String in
                 "(" + zip(row, columns).map { _, column in position += 1; return "$\(position)::\(column.type)" }.joined(separator: ", ") + ")"
             }.joined(separator: ", ")
-            try run("UPDATE \(table) AS t SET \(assignments) FROM (VALUES \(tuples)) AS v(\(names)) WHERE t.\(PGRecordEncoder.quote(key)) = v.\(PGRecordEncoder.quote(key))",
-                    chunk.flatMap { $0 })
+            post("UPDATE \(table) AS t SET \(assignments) FROM (VALUES \(tuples)) AS v(\(names)) WHERE t.\(PGRecordEncoder.quote(key)) = v.\(PGRecordEncoder.quote(key))",
+                 Array(chunk.joined()))
         }
     }
 }

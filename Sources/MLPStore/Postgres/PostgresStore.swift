@@ -25,15 +25,13 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
     // MARK: Runs and steps
 
     public func createRun(_ run: RunRecord, params: [ParamRecord], steps: [StepRecord], idempotencyKey: String?) throws -> [StepRecord] {
-        try client.write { db in
-            try Self.once(idempotencyKey, operation: "createRun", db) {
-                try db.insert(run, into: "runs")
-                for param in params { try db.insert(param, into: "params") }
-                return try steps.map { step in
-                    var step = step
-                    step.id = try db.insert(step, into: "steps", returningID: true)
-                    return step
-                }
+        try idempotent(idempotencyKey, operation: "createRun") { db in
+            try db.insert(run, into: "runs")
+            for param in params { try db.insert(param, into: "params") }
+            return try steps.map { step in
+                var step = step
+                step.id = try db.insert(step, into: "steps", returningID: true)
+                return step
             }
         }
     }
@@ -41,24 +39,35 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
     @discardableResult
     public func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange] {
         guard !changes.isEmpty else { return [] }
-        return try client.write { db in
-            try Self.once(idempotencyKey, operation: "commit", db) { try Self.applyGroup(changes, db) }
-        }
+        return try idempotent(idempotencyKey, operation: "commit") { db in try Self.applyGroup(changes, db) }
     }
 
-    /// Runs `body` unless `key` was seen: then returns what the first call returned. The key and
-    /// the answer are written in the caller's transaction.
-    private static func once<T: Codable>(_ key: String?, operation: String, _ db: PGSession, _ body: () throws -> T) throws -> T {
-        guard let key else { return try body() }
-        if let row = try db.rows("SELECT operation, response FROM idempotency_keys WHERE key = $1", key).first {
-            let stored = try row["operation"].decode(String.self)
-            guard stored == operation else { throw StoreError.idempotencyKeyReused(key: key, operation: stored) }
-            return try JSONDecoder().decode(T.self, from: try row["response"].decode(Data.self))
+    /// Runs `body` in a write transaction that also stores `key` with the answer, so a key seen
+    /// before returns what the first call returned and changes nothing.
+    ///
+    /// The key is inserted last, without looking it up first (a retry is rare; a look-up would cost
+    /// every write a round trip): a key already stored makes that INSERT fail and the whole
+    /// transaction roll back, and so does anything else a replayed change fails on; then the stored
+    /// answer is read and returned.
+    private func idempotent<T: Codable>(_ key: String?, operation: String, _ body: (PGSession) throws -> T) throws -> T {
+        guard let key else { return try client.write(body) }
+        do {
+            return try client.write { db in
+                let result = try body(db)
+                db.post("INSERT INTO idempotency_keys (key, operation, response, createdAt) VALUES ($1, $2, $3, $4)",
+                        [.text(key), .text(operation), .bytes(try JSONEncoder().encode(result)), .double(Date().timeIntervalSince1970)])
+                return result
+            }
+        } catch {
+            let stored = try? client.read { db in
+                try db.rows("SELECT operation, response FROM idempotency_keys WHERE key = $1", key).first.map {
+                    (operation: try $0["operation"].decode(String.self), response: try $0["response"].decode(Data.self))
+                }
+            }
+            guard let stored = stored ?? nil else { throw error }
+            guard stored.operation == operation else { throw StoreError.idempotencyKeyReused(key: key, operation: stored.operation) }
+            return try JSONDecoder().decode(T.self, from: stored.response)
         }
-        let result = try body()
-        try db.execute("INSERT INTO idempotency_keys (key, operation, response, createdAt) VALUES ($1, $2, $3, $4)",
-                       key, operation, try JSONEncoder().encode(result), Date().timeIntervalSince1970)
-        return result
     }
 
     static func apply(_ change: StateChange, _ db: PGSession) throws -> CommittedChange {
