@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MLPTrain", targets: ["MLPTrain"]),
         .library(name: "MLPModels", targets: ["MLPModels"]),
         .library(name: "MLPData", targets: ["MLPData"]),
+        .library(name: "MLPStore", targets: ["MLPStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

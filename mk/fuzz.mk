@@ -12,7 +12,7 @@
 # A finding is saved in Fuzz/.work/crashes/TARGET/; rerun it with Fuzz/.build/debug/TARGET FILE.
 # MLP_FUZZ_DIFFERENTIAL=1 makes FuzzInferRequest also require JSONDecoder to read every body the fast
 # parser reads the same way (off by default: Foundation's JSONDecoder refuses valid numbers like 0e5).
-FUZZ_TARGETS ?= FuzzInferRequest FuzzPipeline FuzzSafetensors FuzzGGUF FuzzDataset FuzzCSV FuzzParquet
+FUZZ_TARGETS ?= FuzzInferRequest FuzzPipeline FuzzSafetensors FuzzGGUF FuzzDataset FuzzCSV FuzzParquet FuzzWireJSON
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 15
 # Debug with testability: the targets call the readers' internal entry points from memory
