@@ -32,6 +32,13 @@ options = {
 }
 for name, option in options.items():
     pq.write_table(table, out / f"{name}.parquet", row_group_size=3, write_statistics=False, store_schema=False, **option)
+# The encodings of "v2" writers: DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY.
+pq.write_table(table.select(["i32", "i64", "f", "d", "s", "day"]), out / "delta-split-v2.parquet", use_dictionary=False,
+               data_page_version="2.0", compression="none", write_statistics=False, store_schema=False,
+               column_encoding={"i32": "DELTA_BINARY_PACKED", "i64": "DELTA_BINARY_PACKED", "f": "BYTE_STREAM_SPLIT",
+                                "d": "BYTE_STREAM_SPLIT", "s": "DELTA_BYTE_ARRAY", "day": "DELTA_BINARY_PACKED"})
+pq.write_table(table.select(["s"]), out / "delta-length.parquet", use_dictionary=False, compression="none",
+               write_statistics=False, store_schema=False, column_encoding={"s": "DELTA_LENGTH_BYTE_ARRAY"})
 required = table.select(["i64", "s", "ts"]).drop_null()
 pq.write_table(required.cast(pa.schema([pa.field(f.name, f.type, nullable=False) for f in required.schema])),
                out / "required-int96.parquet", compression="none", use_deprecated_int96_timestamps=True, write_statistics=False, store_schema=False)

@@ -114,6 +114,9 @@ func cells(_ dataset: Dataset) -> [String] {
         for name in ["plain-none", "dict-snappy", "dict-gzip-v2", "plain-zstd-v2", "mlp-written"] {
             #expect(cells(try ParquetReader.read(path: "\(folder)/\(name).parquet")) == expected, "\(name)")
         }
+        // DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, DELTA_BYTE_ARRAY; DELTA_LENGTH_BYTE_ARRAY.
+        #expect(cells(try ParquetReader.read(path: "\(folder)/delta-split-v2.parquet")) == expected.filter { !$0.hasPrefix("b:") && !$0.hasPrefix("ts:") })
+        #expect(cells(try ParquetReader.read(path: "\(folder)/delta-length.parquet")) == ["s:string:a|bb|∅|a"])
         #expect(cells(try ParquetReader.read(path: "\(folder)/required-int96.parquet")) == [
             "i64:int:10|10", "s:string:a|bb", "ts:int:0|1700000000000000000",
         ])
@@ -322,6 +325,24 @@ func cells(_ dataset: Dataset) -> [String] {
             }
         }
         return data + w.bytes + le([UInt32(w.bytes.count)]) + ParquetFileParser.magic
+    }
+
+    @Test func deltaBinaryPackedHeadersAndRunsAreChecked() throws {
+        // Block size 128, 4 miniblocks, 3 values, first value 5 (zigzag 10); min delta 1 (zigzag 2);
+        // widths 1, 0, 0, 0; deltas 0b01 → values 5, 6, 8.
+        let good: [UInt8] = [0x80, 0x01, 4, 3, 10, 2, 1, 0, 0, 0, 0b10] + [UInt8](repeating: 0, count: 3)
+        var decoder = DeltaBinaryPackedDecoder(data: good, from: 0, to: good.count)
+        #expect(try decoder.decode(count: 3, maxBitWidth: 64) == [5, 6, 8])
+        func failure(_ bytes: [UInt8], count: Int = 3) -> String? {
+            var decoder = DeltaBinaryPackedDecoder(data: bytes, from: 0, to: bytes.count)
+            do { _ = try decoder.decode(count: count, maxBitWidth: 32); return nil } catch { return error.message }
+        }
+        #expect(failure([100, 4, 3, 10])?.contains("block size 100") == true)
+        #expect(failure([0x80, 0x01, 0, 3, 10])?.contains("0 miniblocks") == true)
+        #expect(failure(good, count: 4)?.contains("holds 3 values where the page has 4") == true)
+        #expect(failure([0x80, 0x01, 4, 3, 10, 2, 40, 0, 0, 0])?.contains("40 bits wide") == true)
+        #expect(failure([0x80, 0x01, 4, 3, 10, 2, 8, 0, 0, 0, 1])?.contains("runs past the end") == true)
+        #expect(failure([0x80, 0x01, 4, 3, 10, 2, 1])?.contains("bit widths run past the end") == true)
     }
 
     @Test func nestedColumnsAndUnsupportedCodecsAreRefusedByName() throws {

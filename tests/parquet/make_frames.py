@@ -89,6 +89,12 @@ def pyarrow_files(directory: Path) -> list:
     write("required", full_frame(nullable=False))
     write("int96", table.select(["i32", "ts_ns"]), use_deprecated_int96_timestamps=True)
     write("format-1.0", table.select(["i32", "i64", "f64", "flag", "text", "day", "ts_ms"]), version="1.0")
+    # The encodings of "v2" writers, one column each (dictionaries off so they are used).
+    write("delta-and-split", table.select(["i32", "i64", "f32", "f64", "text", "level", "day", "ts_us"]), use_dictionary=False,
+          data_page_version="2.0", compression="zstd",
+          column_encoding={"i32": "DELTA_BINARY_PACKED", "i64": "DELTA_BINARY_PACKED", "f32": "BYTE_STREAM_SPLIT",
+                           "f64": "BYTE_STREAM_SPLIT", "text": "DELTA_LENGTH_BYTE_ARRAY", "level": "DELTA_BYTE_ARRAY",
+                           "day": "BYTE_STREAM_SPLIT", "ts_us": "DELTA_BINARY_PACKED"})
     return written
 
 
@@ -126,6 +132,10 @@ def duckdb_files(directory: Path) -> list:
         path = directory / f"duckdb-{codec}.parquet"
         connection.execute(f"COPY ({query}) TO '{path}' (FORMAT PARQUET, COMPRESSION {codec}, ROW_GROUP_SIZE 2048)")
         written.append((path, pq.read_table(path)))
+    # PARQUET_VERSION V2: DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, BYTE_STREAM_SPLIT.
+    path = directory / "duckdb-v2.parquet"
+    connection.execute(f"COPY ({query}) TO '{path}' (FORMAT PARQUET, PARQUET_VERSION V2, ROW_GROUP_SIZE 2048)")
+    written.append((path, pq.read_table(path)))
     connection.close()
     return written
 

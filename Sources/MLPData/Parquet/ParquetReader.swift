@@ -21,8 +21,9 @@ public struct ParquetReadOptions: Sendable {
 /// Reads Apache Parquet files into a ``Dataset``.
 ///
 /// Flat schemas only (every column a leaf directly under the root, REQUIRED or OPTIONAL); data pages
-/// v1 and v2 and dictionary pages; PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY and RLE encodings; pages
-/// uncompressed or compressed with snappy, gzip or zstd. Types map onto mlp's column types:
+/// v1 and v2 and dictionary pages; PLAIN, PLAIN_DICTIONARY / RLE_DICTIONARY and RLE encodings, and the
+/// DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT of "v2" writers
+/// (DuckDB, Spark); pages uncompressed or compressed with snappy, gzip or zstd. Types map onto mlp's column types:
 ///
 /// | Parquet | mlp column |
 /// |---|---|
@@ -36,8 +37,7 @@ public struct ParquetReadOptions: Sendable {
 /// | BYTE_ARRAY (STRING, ENUM, JSON or none) | `string` (must be UTF-8) |
 ///
 /// mlp's datasets have no date or timestamp type, so those columns become integers (as above).
-/// Nested or repeated columns, FIXED_LEN_BYTE_ARRAY, the DELTA_* and BYTE_STREAM_SPLIT encodings,
-/// other codecs and encrypted files are refused with a ``ParquetError`` that names the column.
+/// Nested or repeated columns, FIXED_LEN_BYTE_ARRAY, other codecs and encrypted files are refused with a ``ParquetError`` that names the column.
 ///
 /// The file is untrusted: every length, offset, count and varint is checked before use, Thrift
 /// nesting is bounded, and an absurd count is an error rather than an allocation.
@@ -541,8 +541,19 @@ struct ParquetFileParser {
             guard length <= end - start - 4 else { throw pageFail("RLE booleans claim \(length) bytes, past the page's end") }
             var decoder = HybridDecoder(data: bytes, from: start + 4, to: start + 4 + length, bitWidth: 1)
             do { return .bools(try decoder.decode(count: count).map { $0 == 1 }) } catch { throw pageFail("RLE booleans: \(error.message)") }
+        case ParquetEncoding.deltaBinaryPacked:
+            let plain = try deltaBinaryPackedAsPlain(bytes, start, end, count: count, physical: plan.physical, pageFail)
+            return try decodePlain(plain, 0, plain.count, count: count, plan: plan, stringBytes: &stringBytes, pageFail)
+        case ParquetEncoding.byteStreamSplit:
+            let plain = try byteStreamSplitAsPlain(bytes, start, end, count: count, physical: plan.physical, pageFail)
+            return try decodePlain(plain, 0, plain.count, count: count, plan: plan, stringBytes: &stringBytes, pageFail)
+        case ParquetEncoding.deltaLengthByteArray where plan.physical == .byteArray:
+            let strings = try deltaLengthByteArray(bytes, start, end, count: count, stringBytes: &stringBytes, pageFail)
+            return .strings(bytes: strings.bytes, offsets: strings.offsets)
+        case ParquetEncoding.deltaByteArray where plan.physical == .byteArray:
+            return try deltaByteArray(bytes, start, end, count: count, stringBytes: &stringBytes, pageFail)
         default:
-            throw pageFail("values are encoded \(ParquetEncoding.name(encoding)), which mlp does not read (it reads PLAIN, dictionary and RLE); write the file with those")
+            throw pageFail("values are encoded \(ParquetEncoding.name(encoding)) for \(plan.physical), which mlp does not read (it reads PLAIN, dictionary, RLE, DELTA_* and BYTE_STREAM_SPLIT); write the file with those")
         }
     }
 
