@@ -1,10 +1,11 @@
 import Foundation
 import MLPStore
 
-// Changes that nothing waits on (an attempt's process handle) cost a round trip each when sent
-// alone: a shell item would make three commits instead of two. They are held here for a moment
-// and go out with the next commit, or on their own after `SoonChanges.delay`, or not at all when
-// the attempt's next change (which carries the same record, newer) comes first.
+// A change whose answer nobody reads (an attempt's process handle, an item's end) costs a round
+// trip when sent alone: a shell item would make three commits instead of one. Such changes are
+// held here for a moment and go out ahead of the next commit (in its transaction), or on their own
+// after `SoonChanges.delay`, or at the next read; a handle is dropped when the attempt's next
+// change, which carries the newer record, comes first.
 extension RemoteStore {
     public func commitSoon(_ change: StateChange) throws {
         if soon.hold(change) {
@@ -12,32 +13,54 @@ extension RemoteStore {
         }
     }
 
-    /// Sends what is held now, on its own (the timer, and the end of a run).
+    /// Sends what is held now, on its own (the timer, a read, the end of a run).
     func flushSoon() {
         let held = soon.take(supersededBy: [])
         guard !held.isEmpty else { return }
         do {
             try sendHeld(held)
         } catch {
-            // A handle that did not reach the server only makes `mlp resume` unable to find that
-            // process; the run goes on.
+            // Not sent (the server stayed away): held again, for the next commit or flush.
             if policy.warnings {
-                FileHandle.standardError.write(Data("mlp: could not record a running process on \(settings.url): \(error)\n".utf8))
+                FileHandle.standardError.write(Data("mlp: could not send a run's progress to \(settings.url) yet: \(error)\n".utf8))
             }
         }
     }
 
-    /// Sends changes taken from ``soon`` as one group and marks them sent; when that fails they
-    /// are held again (for the next commit).
+    /// Sends changes taken from ``soon`` as one group and marks them sent. A refusal by the
+    /// server is kept (``refusedChanges``); any other failure holds them again and is thrown.
     func sendHeld(_ held: [StateChange]) throws {
         defer { soon.markSent(held) }
         do {
             _ = try send(held, key: UUID().uuidString)
+        } catch let refusal as StoreError {
+            soon.refused(held, refusal)
         } catch {
             soon.putBack(held)
             throw error
         }
     }
+
+    /// Sends held changes whose group the server refused: together first, then, if refused
+    /// again, each alone, so only the change at fault is kept as refused.
+    func settleHeld(_ held: [StateChange]) {
+        defer { soon.markSent(held) }
+        var pending = [held]
+        if held.count > 1 { pending = held.map { [$0] } }
+        for group in pending {
+            do {
+                _ = try send(group, key: UUID().uuidString)
+            } catch let refusal as StoreError {
+                soon.refused(group, refusal)
+            } catch {
+                soon.putBack(group)
+            }
+        }
+    }
+
+    /// What the server refused of the changes this client held back (an item's end it would
+    /// not take), each with the server's reason; said at the end of the run.
+    public var refusedChanges: [String] { soon.refusals }
 }
 
 /// The changes a ``RemoteStore`` holds back (see ``RemoteStore/commitSoon(_:)``).
@@ -48,12 +71,32 @@ final class SoonChanges: @unchecked Sendable {
     private var held: [StateChange] = []
     private var sending: [Int64: Int] = [:]
 
-    /// Holds a change; true when nothing was held before (a send must be scheduled).
+    private var refused: [String] = []
+    /// What the server said about held changes it refused, in order.
+    var refusals: [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        return refused
+    }
+
+    /// Holds a change (dropping a held handle of the same attempt, which it supersedes); true when
+    /// nothing was held before (a send must be scheduled).
     func hold(_ change: StateChange) -> Bool {
         condition.lock()
         defer { condition.unlock() }
+        if let id = change.attempt?.id {
+            held.removeAll { $0.attempt?.id == id && Self.onlyUpdatesAttempt($0) }
+        }
         held.append(change)
         return held.count == 1
+    }
+
+    /// Keeps what the server said about held changes it refused.
+    func refused(_ changes: [StateChange], _ refusal: StoreError) {
+        let steps = changes.flatMap { $0.steps.map(\.displayName) }
+        condition.lock()
+        refused.append((steps.isEmpty ? "" : "\(steps.joined(separator: ", ")): ") + "\(refusal)")
+        condition.unlock()
     }
 
     /// Takes what is held, leaving out changes that only update an attempt a change of `changes`

@@ -232,11 +232,13 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
     }
 
     func read<T: Decodable>(_ type: T.Type, _ path: String, _ doing: String) throws -> T {
+        flushSoon()  // a read sees this client's own changes
         let body = try call("GET", projectPath(path), retry: .safe(budget: policy.readBudget), operation: .read(doing))!
         return try decode(type, body, doing)
     }
 
     func readOptional<T: Decodable>(_ type: T.Type, _ path: String, _ doing: String) throws -> T? {
+        flushSoon()
         guard let body = try call("GET", projectPath(path), retry: .safe(budget: policy.readBudget), operation: .read(doing), notFoundIsNil: true) else {
             return nil
         }
@@ -291,10 +293,17 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
             held = []
         }
         guard !changes.isEmpty || !held.isEmpty else { return [] }
-        defer { soon.markSent(held) }
+        var settled = false
+        defer { if !settled { soon.markSent(held) } }
         do {
             let committed = try send(held + changes, key: idempotencyKey ?? UUID().uuidString)
             return Array(committed.dropFirst(held.count))
+        } catch is StoreError where !held.isEmpty {
+            // The server refused the group: whose change was it? The held ones go alone (a refusal
+            // of those is kept for the end of the run), then these.
+            settled = true
+            settleHeld(held)
+            return try send(changes, key: UUID().uuidString)
         } catch {
             soon.putBack(held)
             throw error
@@ -389,6 +398,7 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
 
     public func cachedExecutions(keys: [String]) throws -> [String: StepRecord] {
         guard !keys.isEmpty else { return [:] }
+        flushSoon()
         return try send([String: StepRecord].self, "POST", "/cache/lookup", body: CacheLookupRequest(keys: keys),
                         operation: .read("looking up cached steps"), retry: .safe(budget: policy.readBudget))
     }

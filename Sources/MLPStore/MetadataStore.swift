@@ -134,10 +134,11 @@ public protocol RunStore: AnyObject, Sendable {
 
     // Last, so that adding it left the other requirements where they were (an incremental build
     // that did not recompile a caller still finds them).
-    /// Commits a change that nothing waits on and that a later change may supersede (an
-    /// attempt's process handle, recorded while the process runs). A local store commits it at
-    /// once; a network store may hold it briefly and send it with the next commit or on its own
-    /// within a fraction of a second, and drops it when a later change carries the same attempt.
+    /// Commits a change whose answer the caller does not read (an attempt's process handle, an
+    /// item's end). A local store commits it at once. A network store may hold it briefly and send
+    /// it ahead of the next commit, in that commit's transaction, or on its own within a fraction
+    /// of a second, or before its next read; it drops a held handle when a later change carries the
+    /// same attempt. What the server then refuses is not thrown here: that store reports it.
     func commitSoon(_ change: StateChange) throws
 }
 

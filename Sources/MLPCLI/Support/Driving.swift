@@ -14,8 +14,16 @@ enum Driving {
         defer { signals.forEach { $0.cancel() } }
         let reporter = ProgressReporter(store: engine.store, toStandardError: json)
         let run = try await engine.drive(runID: runID, observer: reporter, stopAtGates: stopAtGates, cancellation: cancellation)
-        // A run on a shared server: the rest of its steps' logs go there before this process ends.
-        (engine.store as? RemoteStore)?.flushLogs()
+        // A run on a shared server: the rest of its steps' logs go there before this process ends,
+        // and whatever of its progress the server refused is said (the run then fails here).
+        var refused: [String] = []
+        if let remote = engine.store as? RemoteStore {
+            remote.flushLogs()
+            refused = remote.refusedChanges
+            for reason in refused {
+                FileHandle.standardError.write(Data("mlp: the server at \(remote.settings.url) refused a change of this run: \(reason)\n".utf8))
+            }
+        }
         if json {
             let steps = try engine.store.steps(runID: run.id).filter { $0.index == nil }
             var view = JSONView.run(run)
@@ -25,6 +33,7 @@ enum Driving {
             }
             try Format.printJSON(view)
         }
+        if !refused.isEmpty { throw ExitCode(1) }
         switch run.status {
         case .succeeded, .waiting: return
         case .failed: throw ExitCode(1)

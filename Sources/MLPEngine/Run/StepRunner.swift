@@ -285,8 +285,9 @@ struct StepRunner: Sendable {
                     step.status = .succeeded
                     step.finishedAt = now()
                     step.outputs = Self.encode(outputs)
-                    try store.commit(StateChange(steps: [step], attempt: attempt, artifacts: newArtifacts,
-                                                 lineage: lineage(step: step, config: job.config, outputs: outputs), metrics: metrics))
+                    // Nothing here reads its answer: a network store may send it ahead of the next commit.
+                    try store.commitSoon(StateChange(steps: [step], attempt: attempt, artifacts: newArtifacts,
+                                                     lineage: lineage(step: step, config: job.config, outputs: outputs), metrics: metrics))
                     observer?.handle(.stepFinished(step))
                     return UnitResult(record: step, outputs: outputs)
                 case .cancelled:
