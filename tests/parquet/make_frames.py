@@ -84,6 +84,8 @@ def pyarrow_files(directory: Path) -> list:
         write(f"codec-{codec}", table, compression=codec)
     write("no-dictionary", table, use_dictionary=False)
     write("dictionary", table, use_dictionary=True)
+    # A small dictionary page limit: chunks fall back from dictionary to PLAIN pages part way.
+    write("dictionary-fallback", table, use_dictionary=True, dictionary_pagesize_limit=512)
     write("page-v2", table, data_page_version="2.0")
     write("page-v2-zstd-no-dictionary", table, data_page_version="2.0", compression="zstd", use_dictionary=False)
     write("required", full_frame(nullable=False))
