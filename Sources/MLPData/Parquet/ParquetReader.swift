@@ -553,7 +553,7 @@ struct ParquetFileParser {
         case ParquetEncoding.deltaByteArray where plan.physical == .byteArray:
             return try deltaByteArray(bytes, start, end, count: count, stringBytes: &stringBytes, pageFail)
         default:
-            throw pageFail("values are encoded \(ParquetEncoding.name(encoding)) for \(plan.physical), which mlp does not read (it reads PLAIN, dictionary, RLE, DELTA_* and BYTE_STREAM_SPLIT); write the file with those")
+            throw pageFail("the page's values use the \(ParquetEncoding.name(encoding)) encoding for \(plan.physical), which mlp does not read (it reads PLAIN, dictionary, RLE, DELTA_* and BYTE_STREAM_SPLIT); write the file with those")
         }
     }
 
