@@ -55,7 +55,7 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
             return try client.write { db in
                 let result = try body(db)
                 db.post("INSERT INTO idempotency_keys (key, operation, response, createdAt) VALUES ($1, $2, $3, $4)",
-                        [.text(key), .text(operation), .bytes(try JSONEncoder().encode(result)), .double(Date().timeIntervalSince1970)])
+                        [.text(key), .text(operation), .bytes(try StoreAPI.encodeBody(result)), .double(Date().timeIntervalSince1970)])
                 return result
             }
         } catch {
@@ -66,7 +66,7 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
             }
             guard let stored = stored ?? nil else { throw error }
             guard stored.operation == operation else { throw StoreError.idempotencyKeyReused(key: key, operation: stored.operation) }
-            return try JSONDecoder().decode(T.self, from: stored.response)
+            return try StoreAPI.decodeBody(T.self, from: stored.response)
         }
     }
 
@@ -254,7 +254,35 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
     }
 
     public func steps(runID: String) throws -> [StepRecord] {
-        try client.read { db in try db.fetchAll(StepRecord.self, "SELECT * FROM steps WHERE runID = $1 ORDER BY id", runID) }
+        // A 10,000-item fan-out is read whole at a run's start and end: by column position, not
+        // through the Codable row decoder (which looks every column up by name).
+        try client.read { db in
+            try db.rows("SELECT \(Self.stepColumns) FROM steps WHERE runID = $1 ORDER BY id", runID).map(Self.step(from:))
+        }
+    }
+
+    /// The columns ``step(from:)`` reads, in its order.
+    static let stepColumns = #"id, runID, name, "index", kind, status, attempts, cacheKey, cacheHit, cachedFrom, cacheParts, startedAt, finishedAt, error, outputs, item, childCount"#
+
+    /// A step from a row of ``stepColumns``.
+    static func step(from row: PostgresRandomAccessRowAlias) throws -> StepRecord {
+        let raw = try row[5].decode(String.self)
+        guard let status = StepStatus(rawValue: raw) else { throw StoreError.corrupt("steps.status holds an unknown value '\(raw)'") }
+        var step = StepRecord(runID: try row[1].decode(String.self), name: try row[2].decode(String.self),
+                              index: try row[3].decode(Int64?.self).map(Int.init), kind: try row[4].decode(String.self), status: status,
+                              item: try row[15].decode(String?.self))
+        step.id = try row[0].decode(Int64.self)
+        step.attempts = Int(try row[6].decode(Int64.self))
+        step.cacheKey = try row[7].decode(String?.self)
+        step.cacheHit = try row[8].decode(Bool.self)
+        step.cachedFrom = try row[9].decode(Int64?.self)
+        step.cacheParts = try row[10].decode(String?.self)
+        step.startedAt = try row[11].decode(Double?.self)
+        step.finishedAt = try row[12].decode(Double?.self)
+        step.error = try row[13].decode(String?.self)
+        step.outputs = try row[14].decode(String?.self)
+        step.childCount = try row[16].decode(Int64?.self).map(Int.init)
+        return step
     }
 
     public func step(id: Int64) throws -> StepRecord? {

@@ -87,11 +87,11 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
                 throw StoreError.idempotencyKeyReused(key: key, operation: stored)
             }
             let data: Data = row["response"]
-            return try JSONDecoder().decode(T.self, from: data)
+            return try StoreAPI.decodeBody(T.self, from: data)
         }
         let result = try body()
         try db.execute(sql: "INSERT INTO idempotency_keys (key, operation, response, createdAt) VALUES (?, ?, ?, ?)",
-                       arguments: [key, operation, try JSONEncoder().encode(result), Date().timeIntervalSince1970])
+                       arguments: [key, operation, try StoreAPI.encodeBody(result), Date().timeIntervalSince1970])
         return result
     }
 
