@@ -7,6 +7,8 @@ import PostgresNIO
 /// A value bound to a `$n` parameter.
 enum PGValue: Sendable {
     case null, text(String), int(Int64), double(Double), bool(Bool), bytes(Data)
+    /// A one-dimensional array of scalars (NULLs allowed), bound as one parameter.
+    indirect case array(PGArray)
 }
 
 /// What can be bound to a parameter.
@@ -267,6 +269,7 @@ struct PGSession {
             case .double(let value): bindings.append(value)
             case .bool(let value): bindings.append(value)
             case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
+            case .array(let value): bindings.append(value)
             }
         }
         return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)

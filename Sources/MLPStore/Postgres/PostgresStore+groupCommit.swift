@@ -74,15 +74,12 @@ extension PostgresStore {
     /// The status of each step, by id (steps that do not exist are absent).
     private static func currentStatuses(of ids: Set<Int64>, _ db: PGSession) throws -> [Int64: StepStatus] {
         var statuses: [Int64: StepStatus] = [:]
-        let all = Array(ids)
-        for start in stride(from: 0, to: all.count, by: 10_000) {
-            let chunk = Array(all[start..<min(start + 10_000, all.count)])
-            let placeholders = (1...chunk.count).map { "$\($0)" }.joined(separator: ", ")
-            for row in try db.run("SELECT id, status FROM steps WHERE id IN (\(placeholders))", chunk.map { .int($0) }).rows {
-                let raw = try row[1].decode(String.self)
-                guard let status = StepStatus(rawValue: raw) else { throw StoreError.corrupt("steps.status holds an unknown value '\(raw)'") }
-                statuses[try row[0].decode(Int64.self)] = status
-            }
+        if ids.isEmpty { return statuses }
+        let all = PGValue.array(PGArray(element: .bigint, values: ids.map { .int($0) }))
+        for row in try db.run("SELECT id, status FROM steps WHERE id = ANY($1::bigint[])", [all]).rows {
+            let raw = try row[1].decode(String.self)
+            guard let status = StepStatus(rawValue: raw) else { throw StoreError.corrupt("steps.status holds an unknown value '\(raw)'") }
+            statuses[try row[0].decode(Int64.self)] = status
         }
         return statuses
     }
@@ -197,23 +194,24 @@ extension PGSession {
         }
         return try insertMany(into: table, columns: columns, rows: rows, onConflictDoNothing: onConflictDoNothing, returning: returning)
     }
-    /// Updates rows by `key` from a VALUES list (the first column is the key), in as few
-    /// statements as the parameter limit allows (posted: nothing is read back). `columns` pairs each column with its SQL type,
-    /// which the VALUES list needs for NULLs.
+    /// Updates rows by `key` (the first column) from one array parameter per column
+    /// (`FROM unnest($1::bigint[], …)`): one short statement however many rows (posted: nothing is
+    /// read back). `columns` pairs each column with its SQL type: bigint, text, boolean or double
+    /// precision.
     func updateMany(table: String, key: String, columns: [(name: String, type: String)], rows: [[PGValue]]) throws {
         guard !rows.isEmpty else { return }
-        let perStatement = max(1, Self.parameterLimit / columns.count)
+        var arrays: [PGValue] = []
+        for (position, column) in columns.enumerated() {
+            guard let element = PGArray.Element(sqlType: column.type) else {
+                throw StoreError.corrupt("updateMany: column \(column.name) has type \(column.type), which is not bound as an array")
+            }
+            arrays.append(.array(PGArray(element: element, values: rows.map { $0[position] })))
+        }
         let assignments = columns.filter { $0.name != key }.map { "\(PGRecordEncoder.quote($0.name)) = v.\(PGRecordEncoder.quote($0.name))" }
             .joined(separator: ", ")
         let names = columns.map { PGRecordEncoder.quote($0.name) }.joined(separator: ", ")
-        for start in stride(from: 0, to: rows.count, by: perStatement) {
-            let chunk = rows[start..<min(start + perStatement, rows.count)]
-            var position = 0
-            let tuples = chunk.map { row -> String in
-                "(" + zip(row, columns).map { _, column in position += 1; return "$\(position)::\(column.type)" }.joined(separator: ", ") + ")"
-            }.joined(separator: ", ")
-            post("UPDATE \(table) AS t SET \(assignments) FROM (VALUES \(tuples)) AS v(\(names)) WHERE t.\(PGRecordEncoder.quote(key)) = v.\(PGRecordEncoder.quote(key))",
-                 Array(chunk.joined()))
-        }
+        let unnested = columns.enumerated().map { "$\($0.offset + 1)::\($0.element.type)[]" }.joined(separator: ", ")
+        post("UPDATE \(table) AS t SET \(assignments) FROM unnest(\(unnested)) AS v(\(names)) WHERE t.\(PGRecordEncoder.quote(key)) = v.\(PGRecordEncoder.quote(key))",
+             arrays)
     }
 }
