@@ -171,6 +171,48 @@ import MLPCore
         #expect(try store.step(id: step.id!)?.outputs == #"{"model":"x"}"#)
         #expect(try store.step(id: 987_654) == nil)
     }
+
+    /// Writers on separate connections racing to end the same step: each move is checked against
+    /// the status the step has when its transaction holds the write lock, so only moves to the
+    /// status that won are accepted (succeeded → succeeded is allowed; succeeded → failed is not).
+    @Test(arguments: StoreBackendUnderTest.all) func racingWritersSeeEachOthersMoves(_ backend: StoreBackendUnderTest) throws {
+        let opened = try backend.fresh()
+        // Many steps per group: a wide window between reading the statuses and writing the moves.
+        var steps = try pendingRun(opened.store, "r1", steps: 300)
+        for index in steps.indices { steps[index].status = .running }
+        try opened.store.commit(StateChange(steps: steps))
+        let writers = try (0..<6).map { _ in try opened.reopen() }
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: 12) { index in
+            let status: StepStatus = index % 2 == 0 ? .succeeded : .failed
+            let moved = steps.map { step -> StepRecord in
+                var step = step
+                step.status = status
+                return step
+            }
+            do {
+                try writers[index % writers.count].commit(StateChange(steps: moved))
+                outcomes.add(status)
+            } catch StoreError.invalidTransition {
+            } catch {
+                outcomes.add(nil)
+            }
+        }
+        let stored = Set(try opened.store.steps(runID: "r1").map(\.status))
+        #expect(stored.count == 1, "every step ended the same way: \(stored)")
+        #expect(!outcomes.accepted.isEmpty)
+        #expect(outcomes.accepted.allSatisfy { $0 == stored.first }, "accepted \(outcomes.accepted), stored \(stored)")
+    }
+
+    final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var accepted: [StepStatus?] = []
+        func add(_ status: StepStatus?) {
+            lock.lock()
+            accepted.append(status)
+            lock.unlock()
+        }
+    }
 }
 
 extension ConformanceTests {

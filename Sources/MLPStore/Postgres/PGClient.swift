@@ -91,6 +91,9 @@ final class PGClient: @unchecked Sendable {
         if let connection { Self.closeQuietly(connection) }
     }
 
+    /// Takes the schema's write lock until the transaction ends.
+    static let lockStatement = "SELECT pg_advisory_xact_lock(hashtext($1))"
+
     /// The schema as a quoted identifier.
     var quotedSchema: String { "\"" + schema.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
@@ -101,11 +104,14 @@ final class PGClient: @unchecked Sendable {
     /// waiting (``PGSession/post(_:_:)``): PostgreSQL runs them in order and the next statement
     /// waited on reports the first that failed, so a transaction costs the caller a wait per
     /// statement it reads from plus one for COMMIT, not one per statement.
-    func write<T>(_ body: (PGSession) throws -> T) throws -> T {
+    ///
+    /// With `locksItself`, `body` takes the lock itself, in its first statement
+    /// (``PGSession/lockedStatuses(of:schema:)``), which saves a round trip.
+    func write<T>(locksItself: Bool = false, _ body: (PGSession) throws -> T) throws -> T {
         try withSession { session in
             session.post("BEGIN", [])
             do {
-                session.post("SELECT pg_advisory_xact_lock(hashtext($1))", [.text(schema)])
+                if !locksItself { session.post(Self.lockStatement, [.text(schema)]) }
                 let result = try body(session)
                 try session.execute("COMMIT")
                 return result

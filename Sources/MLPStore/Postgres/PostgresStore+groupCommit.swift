@@ -29,8 +29,10 @@ extension PostgresStore {
         }
     }
 
-    static func applyGroup(_ changes: [StateChange], _ db: PGSession) throws -> [CommittedChange] {
-        var statuses = try currentStatuses(of: Set(changes.flatMap { $0.steps.compactMap(\.id) }), db)
+    /// Applies a group in a transaction that has not taken the schema's write lock yet: the
+    /// first statement takes it (with the steps' statuses when there are steps to move).
+    static func applyGroup(_ changes: [StateChange], _ db: PGSession, schema: String) throws -> [CommittedChange] {
+        var statuses = try lockedStatuses(of: Set(changes.flatMap { $0.steps.compactMap(\.id) }), db, schema: schema)
         var pending = PendingWrites()
         var results: [CommittedChange] = []
         results.reserveCapacity(changes.count)
@@ -72,11 +74,20 @@ extension PostgresStore {
     }
 
     /// The status of each step, by id (steps that do not exist are absent).
-    private static func currentStatuses(of ids: Set<Int64>, _ db: PGSession) throws -> [Int64: StepStatus] {
+    ///
+    /// Takes the schema's write lock first, in the same statement when there are steps: the rows
+    /// are read `FOR UPDATE`, which returns each row's newest committed version even when the
+    /// statement's snapshot was taken before the lock was granted (a writer that held it and
+    /// committed meanwhile is seen).
+    private static func lockedStatuses(of ids: Set<Int64>, _ db: PGSession, schema: String) throws -> [Int64: StepStatus] {
         var statuses: [Int64: StepStatus] = [:]
-        if ids.isEmpty { return statuses }
+        if ids.isEmpty {
+            db.post(PGClient.lockStatement, [.text(schema)])
+            return statuses
+        }
         let all = PGValue.array(PGArray(element: .bigint, values: ids.map { .int($0) }))
-        for row in try db.run("SELECT id, status FROM steps WHERE id = ANY($1::bigint[])", [all]).rows {
+        let sql = "SELECT s.id, s.status FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS lock, steps AS s WHERE s.id = ANY($2::bigint[]) FOR UPDATE OF s"
+        for row in try db.run(sql, [.text(schema), all]).rows {
             let raw = try row[1].decode(String.self)
             guard let status = StepStatus(rawValue: raw) else { throw StoreError.corrupt("steps.status holds an unknown value '\(raw)'") }
             statuses[try row[0].decode(Int64.self)] = status

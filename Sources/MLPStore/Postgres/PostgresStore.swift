@@ -39,7 +39,7 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
     @discardableResult
     public func commit(_ changes: [StateChange], idempotencyKey: String?) throws -> [CommittedChange] {
         guard !changes.isEmpty else { return [] }
-        return try idempotent(idempotencyKey, operation: "commit") { db in try Self.applyGroup(changes, db) }
+        return try idempotent(idempotencyKey, operation: "commit", locksItself: true) { db in try Self.applyGroup(changes, db, schema: schema) }
     }
 
     /// Runs `body` in a write transaction that also stores `key` with the answer, so a key seen
@@ -49,10 +49,10 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
     /// every write a round trip): a key already stored makes that INSERT fail and the whole
     /// transaction roll back, and so does anything else a replayed change fails on; then the stored
     /// answer is read and returned.
-    private func idempotent<T: Codable>(_ key: String?, operation: String, _ body: (PGSession) throws -> T) throws -> T {
-        guard let key else { return try client.write(body) }
+    private func idempotent<T: Codable>(_ key: String?, operation: String, locksItself: Bool = false, _ body: (PGSession) throws -> T) throws -> T {
+        guard let key else { return try client.write(locksItself: locksItself, body) }
         do {
-            return try client.write { db in
+            return try client.write(locksItself: locksItself) { db in
                 let result = try body(db)
                 db.post("INSERT INTO idempotency_keys (key, operation, response, createdAt) VALUES ($1, $2, $3, $4)",
                         [.text(key), .text(operation), .bytes(try StoreAPI.encodeBody(result)), .double(Date().timeIntervalSince1970)])
