@@ -29,6 +29,7 @@ if [[ ! -x "$MLP" ]]; then
   echo "no mlp binary at $MLP (build it: swift build -c release --product mlp, or set MLP=...)" >&2
   exit 1
 fi
+MLP="$(cd "$(dirname "$MLP")" && pwd)/$(basename "$MLP")"  # the runs start in their own folders
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   echo "PostgreSQL is not installed (apt-get install -y postgresql)" >&2
   exit 1
