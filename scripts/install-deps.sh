@@ -2,7 +2,7 @@
 # Installs the Debian packages and Python helpers mlp needs, skipping what is already there.
 set -euo pipefail
 
-packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev libarchive-dev libncurses-dev tmux wrk python3 python3-venv)
+packages=(libsqlite3-dev libcurl4-openssl-dev libopenblas-dev libarchive-dev libncurses-dev libsnappy-dev libzstd-dev zlib1g-dev tmux wrk python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
