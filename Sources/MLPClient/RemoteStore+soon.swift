@@ -31,12 +31,18 @@ extension RemoteStore {
     /// server is kept (``refusedChanges``); any other failure holds them again and is thrown.
     func sendHeld(_ held: [StateChange]) throws {
         defer { soon.markSent(held) }
+        try sendAlone(held)
+    }
+
+    /// Sends held changes as one group: a refusal is kept, any other failure holds them again
+    /// and is thrown.
+    private func sendAlone(_ group: [StateChange]) throws {
         do {
-            _ = try send(held, key: UUID().uuidString)
+            _ = try send(group, key: UUID().uuidString)
         } catch let refusal as StoreError {
-            soon.refused(held, refusal)
+            soon.refused(group, refusal)
         } catch {
-            soon.putBack(held)
+            soon.putBack(group)
             throw error
         }
     }
@@ -47,15 +53,7 @@ extension RemoteStore {
         defer { soon.markSent(held) }
         var pending = [held]
         if held.count > 1 { pending = held.map { [$0] } }
-        for group in pending {
-            do {
-                _ = try send(group, key: UUID().uuidString)
-            } catch let refusal as StoreError {
-                soon.refused(group, refusal)
-            } catch {
-                soon.putBack(group)
-            }
-        }
+        for group in pending { try? sendAlone(group) }
     }
 
     /// What the server refused of the changes this client held back (an item's end it would

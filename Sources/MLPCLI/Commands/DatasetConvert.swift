@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MLPCore
 import MLPData
 
 extension MLPCommandLine {
@@ -105,24 +106,7 @@ extension MLPCommandLine.DatasetCommand {
             }
         }
 
-        static func quoted(_ string: String) -> String {
-            var out = "\""
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        out += String(format: "\\u%04x", scalar.value)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
-        }
+        /// A JSON string literal, escaped as every JSON mlp writes is.
+        static func quoted(_ string: String) -> String { JSONValue.string(string).canonicalText }
     }
 }
