@@ -26,8 +26,10 @@ public enum BuiltinKind: String, CaseIterable, Sendable {
                     .init("auto_approve_if", [.string], summary: "a rule over the shown metrics, such as \"auc >= 0.9\""),
                     .init("on_timeout", [.string], summary: "approve or reject (default) when the step's timeout passes"),
                     .init("message", [.string], summary: "a line for the approver"),
+                    .init("thresholds", [.json], summary: "metric gates: {auc: {min: 0.9, min_relative_change: 0.01, against: \"@champion\"}}"),
+                    .init("on_threshold_failure", [.string], summary: "reject (default: the gate fails at once) or wait for a person when a threshold fails"),
                 ],
-                outputs: ["approved": .bool, "by": .string, "comment": .string])
+                outputs: ["approved": .bool, "by": .string, "comment": .string, "thresholds": .json])
         case .register:
             return StepKindDescriptor(
                 uses: "register", version: "1", summary: "records a model as a new version in the registry, with its lineage and card",

@@ -233,6 +233,7 @@ public struct PipelineChecker {
         if step.foreach != nil, let at = step.foreachLocation {
             diagnostics.append(Diagnostic(at, "an approval gate cannot fan out"))
         }
+        diagnostics += checkThresholds(step)
         return diagnostics
     }
 

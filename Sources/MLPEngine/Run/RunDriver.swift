@@ -424,15 +424,35 @@ final class RunDriver {
                 note = "auto_approve_if could not be evaluated: \(error)"
             }
         }
+        // Metric gates (`thresholds:`): their results are kept as the gate's `thresholds` output;
+        // a failure rejects the gate at once unless `on_threshold_failure: wait`.
+        let thresholds = checkThresholds(state, shown: shown, resolver: resolver)
+        var thresholdRejection: String?
+        if let thresholds {
+            state.record.outputs = StepRunner.encode(["thresholds": .json(.array(thresholds.results.map(\.json)))])
+            if let failure = thresholds.failure {
+                autoApproved = false
+                if thresholdsWait(state, resolver: resolver) { note = [note, failure].compactMap { $0 }.joined(separator: "; ") } else { thresholdRejection = failure }
+            } else if rule == nil {
+                autoApproved = true
+            }
+        }
         let stamp = now()
         var approval = ApprovalRecord(runID: run.id, stepID: state.record.id!, step: state.spec.name, shown: shown?.canonicalText, rule: rule,
                                       requestedAt: stamp, deadline: state.spec.timeout.map { stamp + $0.seconds })
         state.record.startedAt = stamp
-        if autoApproved {
+        if let thresholdRejection {
+            approval.status = .rejected
+            approval.decidedAt = stamp
+            approval.decidedBy = "thresholds"
+            approval.comment = thresholdRejection
+            try applyDecision(state, approval, insert: true)
+        } else if autoApproved {
             approval.status = .approved
             approval.decidedAt = stamp
             approval.decidedBy = "auto"
-            approval.comment = "auto_approve_if \"\(rule ?? "")\" held for \(shown?.canonicalText ?? "{}")"
+            approval.comment = rule.map { "auto_approve_if \"\($0)\" held for \(shown?.canonicalText ?? "{}")" } ?? "every threshold held"
+            if rule != nil, thresholds != nil { approval.comment! += "; every threshold held" }
             try applyDecision(state, approval, insert: true)
         } else {
             if let note { approval.comment = note }
@@ -466,7 +486,8 @@ final class RunDriver {
         state.record.status = approved ? .succeeded : .rejected
         state.record.finishedAt = now()
         state.record.error = approved ? nil : "rejected by \(approval.decidedBy ?? "?")" + (approval.comment.map { ": \($0)" } ?? "")
-        let values: [String: PortValue] = ["approved": .bool(approved), "by": .string(approval.decidedBy ?? ""), "comment": .string(approval.comment ?? "")]
+        var values: [String: PortValue] = ["approved": .bool(approved), "by": .string(approval.decidedBy ?? ""), "comment": .string(approval.comment ?? "")]
+        if let checked = StepRunner.decode(state.record.outputs, types: ["thresholds": .json])["thresholds"] { values["thresholds"] = checked }
         state.record.outputs = StepRunner.encode(values)
         var change = StateChange(steps: [state.record], approval: insert ? approval : nil)
         if run.status == .waiting { change.run = .init(id: run.id, status: .running) }
