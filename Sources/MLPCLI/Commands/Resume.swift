@@ -26,6 +26,16 @@ extension MLPCommandLine {
         @Flag(name: .long, help: .hidden)
         var background = false
 
+        @Option(help: ArgumentHelp("Write the run as JUnit XML there (a test case per step, data check and approval rule), however it ends.", valueName: "file"))
+        var junit: String?
+
+        func validate() throws {
+            if let junit {
+                if detach { throw ValidationError("--junit needs the run to end in this process; drop --detach") }
+                try OutputFile.validate(junit, option: "--junit", example: "junit.xml")
+            }
+        }
+
         func run() async throws {
             let engine = try project.engine()
             let record = try engine.store.findRun(run)
@@ -37,7 +47,7 @@ extension MLPCommandLine {
                 print("resuming run \(record.id) in the background")
                 return
             }
-            try await Driving.drive(engine: engine, runID: record.id, json: output.json, stopAtGates: background)
+            try await Driving.drive(engine: engine, runID: record.id, json: output.json, stopAtGates: background, junit: junit)
         }
     }
 }

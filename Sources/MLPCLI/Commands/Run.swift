@@ -30,8 +30,15 @@ extension MLPCommandLine {
         @Flag(name: .long, help: "Start the run in the background and return at once; it stops at approval gates, and `mlp approve` continues it.")
         var detach = false
 
+        @Option(help: ArgumentHelp("Write the run as JUnit XML there (a test case per step, data check and approval rule), however it ends.", valueName: "file"))
+        var junit: String?
+
         func validate() throws {
             if let parallelism, parallelism < 1 { throw ValidationError("--parallelism must be at least 1") }
+            if let junit {
+                if detach { throw ValidationError("--junit needs the run to end in this process; drop --detach (or use `mlp resume RUN --junit FILE` later)") }
+                try OutputFile.validate(junit, option: "--junit", example: "junit.xml")
+            }
             _ = try parseParams(params)
         }
 
@@ -42,6 +49,13 @@ extension MLPCommandLine {
                 run = try engine.createRun(RunOptions(params: try parseParams(params), parallelism: parallelism, noCache: noCache))
             } catch let error as PipelineError {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
+                if let junit {
+                    do {
+                        try RunJUnit.write(RunJUnit.report(pipelineError: error, pipeline: ServerOptions.pipelineName(project) ?? "mlp"), to: junit)
+                    } catch {
+                        FileHandle.standardError.write(Data("mlp: could not write the JUnit report to \(junit): \(error)\n".utf8))
+                    }
+                }
                 throw ExitCode(1)
             }
             if detach {
@@ -51,7 +65,7 @@ extension MLPCommandLine {
                 }
                 return
             }
-            try await Driving.drive(engine: engine, runID: run.id, json: output.json)
+            try await Driving.drive(engine: engine, runID: run.id, json: output.json, junit: junit)
         }
     }
 }

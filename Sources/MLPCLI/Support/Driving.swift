@@ -8,12 +8,19 @@ import MLPStore
 /// Driving a run from a command: progress, Ctrl-C, exit status, background drivers.
 enum Driving {
     /// Drives a run in this process until it ends, then exits with a status that says how it ended.
-    static func drive(engine: Engine, runID: String, json: Bool, stopAtGates: Bool = false) async throws {
+    /// With `junit`, the run's record is written there as JUnit XML however the run ends.
+    static func drive(engine: Engine, runID: String, json: Bool, stopAtGates: Bool = false, junit: String? = nil) async throws {
         let cancellation = CancellationSignal()
         let signals = installInterruptHandlers(cancellation)
         defer { signals.forEach { $0.cancel() } }
         let reporter = ProgressReporter(store: engine.store, toStandardError: json)
-        let run = try await engine.drive(runID: runID, observer: reporter, stopAtGates: stopAtGates, cancellation: cancellation)
+        let run: RunRecord
+        do {
+            run = try await engine.drive(runID: runID, observer: reporter, stopAtGates: stopAtGates, cancellation: cancellation)
+        } catch {
+            if let junit { _ = writeJUnit(to: junit, runID: runID, store: engine.store) }
+            throw error
+        }
         // A run on a shared server: the rest of its steps' logs go there before this process ends,
         // and whatever of its progress the server refused is said (the run then fails here).
         var refused: [String] = []
@@ -24,6 +31,7 @@ enum Driving {
                 FileHandle.standardError.write(Data("mlp: the server at \(remote.settings.url) refused a change of this run: \(reason)\n".utf8))
             }
         }
+        let junitWritten = junit.map { writeJUnit(to: $0, runID: run.id, store: engine.store) } ?? true
         if json {
             let steps = try engine.store.steps(runID: run.id).filter { $0.index == nil }
             var view = JSONView.run(run)
@@ -33,13 +41,25 @@ enum Driving {
             }
             try Format.printJSON(view)
         }
-        if !refused.isEmpty { throw ExitCode(1) }
+        if !refused.isEmpty || !junitWritten { throw ExitCode(1) }
         switch run.status {
         case .succeeded, .waiting: return
         case .failed: throw ExitCode(1)
         case .rejected: throw ExitCode(3)
         case .cancelled: throw ExitCode(130)
         default: return
+        }
+    }
+
+    /// Writes the run's JUnit report (`--junit`); says on standard error why it could not.
+    static func writeJUnit(to path: String, runID: String, store: any MetadataStore) -> Bool {
+        do {
+            guard let run = try store.run(id: runID) else { throw StoreError.runNotFound(runID) }
+            try RunJUnit.write(try RunJUnit.report(run: run, store: store), to: path)
+            return true
+        } catch {
+            FileHandle.standardError.write(Data("mlp: could not write the JUnit report to \(path): \(error)\n".utf8))
+            return false
         }
     }
 
