@@ -15,7 +15,7 @@ public struct MLPCommandLine: AsyncParsableCommand {
         subcommands: [
             Init.self, Templates.self, Validate.self, Run.self, Runs.self, Show.self, Logs.self,
             Approvals.self, Approve.self, Reject.self, Resume.self, Cancel.self, Artifacts.self, Lineage.self,
-            Metrics.self, Compare.self, Plot.self, Models.self, Tui.self,
+            Metrics.self, Compare.self, Plot.self, Report.self, Models.self, Tui.self,
             Embed.self, Quantize.self,
             Serve.self, Deploy.self, Promote.self, Rollback.self, Deployments.self,
             Drift.self, Verify.self, Gc.self, Server.self,
