@@ -133,7 +133,7 @@ struct RunReport {
         // Datasets each step produced, against the same step's output in the baseline run.
         let baseSteps = try report.baselineRun.map { try store.steps(runID: $0.id).filter { $0.index == nil } } ?? []
         for step in steps {
-            for (port, ref) in datasetOutputs(step) {
+            for (port, ref) in datasetOutputs(step).sorted(by: { $0.key < $1.key }) {
                 var row = DataRow(name: "\(step.name).\(port)", digest: ref.digest)
                 let current = readDataset(ref)
                 row.rows = current?.rowCount
