@@ -1,9 +1,11 @@
 import Foundation
+import MLPStore
 
 /// Ships the stdout and stderr files of running attempts to the server, every half second while
 /// they grow, and what is left when an attempt ends: `mlp logs -f --server` follows them there.
 final class LogShipper: @unchecked Sendable {
     struct Followed {
+        var id: Int64
         var files: [(stream: String, path: String)]
         /// Bytes of each stream the server has.
         var sent: [String: Int64] = [:]
@@ -11,7 +13,7 @@ final class LogShipper: @unchecked Sendable {
 
     unowned let store: RemoteStore
     let lock = NSCondition()
-    var followed: [Int64: Followed] = [:]
+    var followed: [AttemptKey: Followed] = [:]
     var running = false
     var stopping = false
     /// The most bytes one request carries.
@@ -20,13 +22,14 @@ final class LogShipper: @unchecked Sendable {
 
     init(store: RemoteStore) { self.store = store }
 
-    /// Starts shipping an attempt's logs.
-    func follow(attemptID: Int64, stdout: String?, stderr: String?) {
+    /// Starts shipping the logs of an attempt (named by its step and number; `attemptID` is the
+    /// server's id for it).
+    func follow(_ key: AttemptKey, attemptID: Int64, stdout: String?, stderr: String?) {
         let files = [("stdout", stdout), ("stderr", stderr)].compactMap { stream, path in path.map { (stream: stream, path: $0) } }
         lock.lock()
         defer { lock.unlock() }
-        guard followed[attemptID] == nil else { return }
-        followed[attemptID] = Followed(files: files)
+        guard followed[key] == nil else { return }
+        followed[key] = Followed(id: attemptID, files: files)
         if !running {
             running = true
             stopping = false
@@ -37,12 +40,27 @@ final class LogShipper: @unchecked Sendable {
     }
 
     /// Ships the rest of an attempt's logs now and stops following it.
-    func finish(attemptID: Int64) {
+    func finish(_ key: AttemptKey) {
         lock.lock()
-        let entry = followed.removeValue(forKey: attemptID)
+        let entry = followed.removeValue(forKey: key)
         lock.unlock()
         guard var entry else { return }
-        ship(attemptID, &entry)
+        ship(&entry)
+    }
+
+    /// Whether an attempt's logs are followed (its start reached the server).
+    func isFollowing(_ key: AttemptKey) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return followed[key] != nil
+    }
+
+    /// Whether an attempt wrote anything to its stdout or stderr file.
+    static func hasOutput(_ attempt: AttemptRecord) -> Bool {
+        [attempt.stdoutPath, attempt.stderrPath].contains { path in
+            guard let path, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber else { return false }
+            return size.int64Value > 0
+        }
     }
 
     /// Ships the rest of every followed log and ends the thread.
@@ -53,9 +71,9 @@ final class LogShipper: @unchecked Sendable {
         stopping = true
         lock.broadcast()
         lock.unlock()
-        for (id, entry) in all {
+        for (_, entry) in all {
             var entry = entry
-            ship(id, &entry)
+            ship(&entry)
         }
     }
 
@@ -70,18 +88,18 @@ final class LogShipper: @unchecked Sendable {
             }
             let snapshot = followed
             lock.unlock()
-            for (id, entry) in snapshot {
+            for (key, entry) in snapshot {
                 var entry = entry
-                ship(id, &entry)
+                ship(&entry)
                 lock.lock()
-                if followed[id] != nil { followed[id]!.sent = entry.sent }
+                if followed[key] != nil { followed[key]!.sent = entry.sent }
                 lock.unlock()
             }
         }
     }
 
     /// Sends what each file holds past what the server has. A failure is left for the next tick.
-    func ship(_ id: Int64, _ entry: inout Followed) {
+    func ship(_ entry: inout Followed) {
         for (stream, path) in entry.files {
             guard let handle = FileHandle(forReadingAtPath: path) else { continue }
             defer { try? handle.close() }
@@ -90,7 +108,7 @@ final class LogShipper: @unchecked Sendable {
                 do { try handle.seek(toOffset: UInt64(offset)) } catch { break }
                 guard let data = try? handle.read(upToCount: Self.chunk), !data.isEmpty else { break }
                 do {
-                    try store.writeLog(attemptID: id, stream: stream, offset: offset, data: data)
+                    try store.writeLog(attemptID: entry.id, stream: stream, offset: offset, data: data)
                 } catch let gap as RemoteStore.LogGap where gap.size < offset {
                     offset = gap.size  // the server lost a tail: send again from where it ends
                     entry.sent[stream] = offset

@@ -8,6 +8,12 @@ import MLPStore
 // change, which carries the newer record, comes first.
 extension RemoteStore {
     public func commitSoon(_ change: StateChange) throws {
+        if let attempt = change.attempt, attempt.outcome != .running, artifactSource != nil,
+           !logs.isFollowing(AttemptKey(attempt)), LogShipper.hasOutput(attempt) {
+            // Its start is still held: it goes first, so that the attempt's output can reach the
+            // server before its end does (`mlp logs -f` stops at the end).
+            flushSoon()
+        }
         if soon.hold(change) {
             DispatchQueue.global().asyncAfter(deadline: .now() + SoonChanges.delay) { [self] in flushSoon() }
         }
@@ -16,6 +22,7 @@ extension RemoteStore {
     /// Sends what is held now, on its own (the timer, a read, the end of a run).
     func flushSoon() {
         let held = soon.take(supersededBy: [])
+        defer { scheduleFlushIfHolding() }
         guard !held.isEmpty else { return }
         do {
             try sendHeld(held)
@@ -24,6 +31,14 @@ extension RemoteStore {
             if policy.warnings {
                 FileHandle.standardError.write(Data("mlp: could not send a run's progress to \(settings.url) yet: \(error)\n".utf8))
             }
+        }
+    }
+
+    /// Sends what is still held (left behind while an older change of its attempt was on its
+    /// way) a moment from now.
+    func scheduleFlushIfHolding() {
+        if soon.isHolding {
+            DispatchQueue.global().asyncAfter(deadline: .now() + SoonChanges.delay) { [self] in flushSoon() }
         }
     }
 
@@ -67,7 +82,8 @@ final class SoonChanges: @unchecked Sendable {
     static let delay = 0.25
     private let condition = NSCondition()
     private var held: [StateChange] = []
-    private var sending: [Int64: Int] = [:]
+    /// Attempts with a change on its way, and how many.
+    private var sending: [AttemptKey: Int] = [:]
 
     private var refused: [String] = []
     /// What the server said about held changes it refused, in order.
@@ -82,8 +98,8 @@ final class SoonChanges: @unchecked Sendable {
     func hold(_ change: StateChange) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if let id = change.attempt?.id {
-            held.removeAll { $0.attempt?.id == id && Self.onlyUpdatesAttempt($0) }
+        if let key = change.attempt.map(AttemptKey.init) {
+            held.removeAll { $0.attempt.map(AttemptKey.init) == key && Self.onlyUpdatesAttempt($0) }
         }
         held.append(change)
         return held.count == 1
@@ -100,21 +116,35 @@ final class SoonChanges: @unchecked Sendable {
     /// Takes what is held, leaving out changes that only update an attempt a change of `changes`
     /// carries (that change holds the newer record). First waits while a held change of an
     /// attempt that `changes` carry is on its way, so an older record of an attempt never lands
-    /// after a newer one; what is taken counts as on its way until ``markSent(_:)``.
+    /// after a newer one; for the same reason a held change of an attempt that has one on its way
+    /// stays held (for the next send). What is taken counts as on its way until ``markSent(_:)``.
     func take(supersededBy changes: [StateChange]) -> [StateChange] {
-        let ids = changes.compactMap { $0.attempt?.id }
+        let keys = changes.compactMap { $0.attempt.map(AttemptKey.init) }
         condition.lock()
         defer { condition.unlock() }
-        while ids.contains(where: { sending[$0] != nil }) { condition.wait() }
+        while keys.contains(where: { sending[$0] != nil }) { condition.wait() }
         guard !held.isEmpty else { return [] }
-        let newer = Set(ids)
-        let taken = held.filter { change in
-            guard let id = change.attempt?.id, Self.onlyUpdatesAttempt(change) else { return true }
-            return !newer.contains(id)
+        let newer = Set(keys)
+        var taken: [StateChange] = []
+        var waiting: [StateChange] = []
+        for change in held {
+            guard let key = change.attempt.map(AttemptKey.init) else {
+                taken.append(change)
+                continue
+            }
+            if newer.contains(key), Self.onlyUpdatesAttempt(change) { continue }
+            if sending[key] != nil { waiting.append(change) } else { taken.append(change) }
         }
-        held = []
-        for id in taken.compactMap({ $0.attempt?.id }) { sending[id, default: 0] += 1 }
+        held = waiting
+        for key in taken.compactMap({ $0.attempt.map(AttemptKey.init) }) { sending[key, default: 0] += 1 }
         return taken
+    }
+
+    /// Whether anything is held.
+    var isHolding: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !held.isEmpty
     }
 
     /// Puts changes back after their send failed (they go with the next commit).
@@ -129,9 +159,9 @@ final class SoonChanges: @unchecked Sendable {
     func markSent(_ changes: [StateChange]) {
         guard !changes.isEmpty else { return }
         condition.lock()
-        for id in changes.compactMap({ $0.attempt?.id }) {
-            sending[id, default: 1] -= 1
-            if sending[id] == 0 { sending[id] = nil }
+        for key in changes.compactMap({ $0.attempt.map(AttemptKey.init) }) {
+            sending[key, default: 1] -= 1
+            if sending[key] == 0 { sending[key] = nil }
         }
         condition.broadcast()
         condition.unlock()

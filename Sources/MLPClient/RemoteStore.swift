@@ -288,6 +288,8 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
         // unless this one supersedes it; with a caller's key the body must stay the same on its
         // retries, so what is held is sent first, on its own.
         var held = soon.take(supersededBy: changes)
+        // What stayed held (an older change of its attempt was on its way) goes a moment later.
+        defer { scheduleFlushIfHolding() }
         if idempotencyKey != nil, !held.isEmpty {
             try sendHeld(held)
             held = []
@@ -317,16 +319,26 @@ public final class RemoteStore: MetadataStore, @unchecked Sendable {
         try uploadArtifacts(changes.flatMap(\.artifacts))
         // An attempt that ends: its last output reaches the server before its end does.
         for change in changes {
-            if let attempt = change.attempt, let id = attempt.id, attempt.outcome != .running { logs.finish(attemptID: id) }
+            if let attempt = change.attempt, attempt.outcome != .running { logs.finish(AttemptKey(attempt)) }
         }
         let committed = try send([CommittedChange].self, "POST", "/commits", body: CommitRequest(changes: changes),
                                  key: key, operation: .write("recording a run's progress"))
         if artifactSource != nil {
+            // The server named the attempts started here: their logs follow them there. One that
+            // also ended in this group (its start was held until now) has its output sent now.
+            var ended: [AttemptKey: AttemptRecord] = [:]
             for (change, result) in zip(changes, committed) {
-                if let attempt = result.attempt ?? change.attempt, let id = attempt.id, attempt.outcome == .running,
-                   attempt.stdoutPath != nil || attempt.stderrPath != nil {
-                    logs.follow(attemptID: id, stdout: attempt.stdoutPath, stderr: attempt.stderrPath)
+                guard let attempt = result.attempt ?? change.attempt, let id = attempt.id,
+                      attempt.stdoutPath != nil || attempt.stderrPath != nil else { continue }
+                if attempt.outcome == .running {
+                    logs.follow(AttemptKey(attempt), attemptID: id, stdout: attempt.stdoutPath, stderr: attempt.stderrPath)
+                } else {
+                    ended[AttemptKey(attempt)] = attempt
                 }
+            }
+            for (key, attempt) in ended where LogShipper.hasOutput(attempt) {
+                logs.follow(key, attemptID: attempt.id!, stdout: attempt.stdoutPath, stderr: attempt.stderrPath)
+                logs.finish(key)
             }
         }
         return committed

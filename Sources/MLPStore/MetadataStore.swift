@@ -19,7 +19,9 @@ public struct StateChange: Codable, Sendable {
     public var steps: [StepRecord] = []
     /// Steps to insert (fan-out children).
     public var newSteps: [StepRecord] = []
-    /// An attempt to insert (id nil) or update.
+    /// An attempt to insert or update: by its id, or without one by its step and number (the
+    /// attempt of that step with that number, inserted when there is none yet), so a caller need
+    /// not wait for the id the store gives.
     public var attempt: AttemptRecord?
     /// Artifacts to record (already present ones are kept).
     public var artifacts: [ArtifactRecord] = []

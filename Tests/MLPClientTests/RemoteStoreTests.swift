@@ -326,8 +326,8 @@ func rejected() -> ApprovalRecord {
         // The server lost the first 6 bytes it had acknowledged: 409 with its size, then the rest is taken.
         let transport = ScriptedTransport([.headed(409, ["x-log-size": "0"]), .answer(200, Data("{}".utf8))])
         let store = RemoteStore(settings: settings, transport: transport, policy: Clock().policy)
-        var entry = LogShipper.Followed(files: [(stream: "stdout", path: path)], sent: ["stdout": 6])
-        store.logs.ship(7, &entry)
+        var entry = LogShipper.Followed(id: 7, files: [(stream: "stdout", path: path)], sent: ["stdout": 6])
+        store.logs.ship(&entry)
         let puts = transport.requests.map { "\($0.method) \($0.url.split(separator: "/", maxSplits: 3).last!) \($0.body.map { String(decoding: $0, as: UTF8.self) } ?? "")" }
         #expect(puts == ["PUT v1/projects/demo/attempts/7/logs/stdout?offset=6 world\n",
                          "PUT v1/projects/demo/attempts/7/logs/stdout?offset=0 hello world\n"])

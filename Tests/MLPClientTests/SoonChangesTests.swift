@@ -7,7 +7,7 @@ import Testing
 /// Changes committed "soon" (an attempt's handle, an item's end) travel with the next commit.
 @Suite struct SoonChangesTests {
     func attempt(_ id: Int64, handle: String? = nil, outcome: AttemptRecord.Outcome = .running) -> AttemptRecord {
-        var record = AttemptRecord(stepID: 7, number: 1, startedAt: 1, stdoutPath: nil, stderrPath: nil)
+        var record = AttemptRecord(stepID: 100 + id, number: 1, startedAt: 1, stdoutPath: nil, stderrPath: nil)
         record.id = id
         record.handle = handle
         record.outcome = outcome
@@ -47,6 +47,30 @@ import Testing
         let sent = try commits(transport)
         #expect(sent.count == 1)
         #expect(sent[0].map { $0.attempt?.id } == [2, 1], "attempt 1's handle is superseded by its end; attempt 2's goes along")
+    }
+
+    /// An attempt's start on its way (a send retrying while the server restarts) and its end held
+    /// meanwhile: the end waits for the start, so the server never sees them the other way round
+    /// (succeeded, then running: refused).
+    @Test func anAttemptsNextChangeWaitsWhileItsLastIsOnItsWay() throws {
+        let soon = SoonChanges()
+        var start = attempt(4)
+        start.id = nil
+        var end = start
+        end.outcome = .succeeded
+        #expect(soon.hold(StateChange(attempt: start)))
+        let first = soon.take(supersededBy: [])
+        #expect(first.count == 1)
+        _ = soon.hold(StateChange(attempt: end))
+        _ = soon.hold(StateChange(attempt: attempt(5)))
+        let second = soon.take(supersededBy: [])
+        #expect(second.map { $0.attempt?.id } == [5], "attempt 4's end stays held while its start is on its way")
+        #expect(soon.isHolding)
+        soon.markSent(first)
+        soon.markSent(second)
+        let third = soon.take(supersededBy: [])
+        #expect(third.map { $0.attempt?.outcome } == [.succeeded])
+        #expect(!soon.isHolding)
     }
 
     @Test func heldChangesAreSentBeforeARead() throws {

@@ -266,6 +266,61 @@ extension ConformanceTests {
         #expect(try store.step(id: stored[1].id!)?.error == nil)
         #expect(try store.integrityCheck() == ["ok"])
     }
+
+    /// An attempt without an id is named by its step and number: its start, its process handle and
+    /// its end are one row, whether they come in one group, in separate commits, or both.
+    @Test(arguments: StoreBackendUnderTest.all) func anAttemptWithoutIdIsNamedByStepAndNumber(_ backend: StoreBackendUnderTest) throws {
+        let store = try backend.fresh().store
+        var steps = try pendingRun(store, "r1", steps: 3)
+        func attempt(_ step: StepRecord, _ number: Int) -> AttemptRecord {
+            AttemptRecord(stepID: step.id!, number: number, startedAt: Double(number), stdoutPath: "/o\(number)", stderrPath: nil)
+        }
+        // Step 0: start, handle and end in one group.
+        steps[0].status = .running
+        var a0 = attempt(steps[0], 1)
+        var handled = a0
+        handled.handle = #"{"pid":7}"#
+        var ended = handled
+        ended.outcome = .succeeded
+        ended.finishedAt = 9
+        ended.exitCode = 0
+        var done0 = steps[0]
+        done0.status = .succeeded
+        let results = try store.commit([StateChange(steps: [steps[0]], attempt: a0), StateChange(attempt: handled),
+                                        StateChange(steps: [done0], attempt: ended)])
+        let ids = results.compactMap { $0.attempt?.id }
+        #expect(ids.count == 3 && Set(ids).count == 1)
+        let stored0 = try store.attempts(stepID: steps[0].id!)
+        #expect(stored0.count == 1)
+        #expect(stored0.first?.outcome == .succeeded && stored0.first?.handle == #"{"pid":7}"# && stored0.first?.exitCode == 0)
+        #expect(stored0.first?.id == ids.first)
+        // Step 1: the same three in separate commits, then a retry's second attempt.
+        steps[1].status = .running
+        a0 = attempt(steps[1], 1)
+        let first = try #require(try store.commit(StateChange(steps: [steps[1]], attempt: a0)).attempt?.id)
+        var failed = a0
+        failed.outcome = .failed
+        failed.error = "exit 1"
+        var retrying = steps[1]
+        retrying.status = .retrying
+        #expect(try store.commit(StateChange(steps: [retrying], attempt: failed)).attempt?.id == first)
+        var second = attempt(steps[1], 2)
+        var running = steps[1]
+        running.status = .running
+        let secondID = try #require(try store.commit(StateChange(steps: [running], attempt: second)).attempt?.id)
+        #expect(secondID != first)
+        second.outcome = .succeeded
+        #expect(try store.commit(StateChange(attempt: second)).attempt?.id == secondID)
+        let stored1 = try store.attempts(stepID: steps[1].id!)
+        #expect(stored1.map(\.number) == [1, 2] && stored1.map(\.outcome) == [.failed, .succeeded] && stored1[0].error == "exit 1")
+        // Step 2: by id still updates that row.
+        steps[2].status = .running
+        var byID = try #require(try store.commit(StateChange(steps: [steps[2]], attempt: attempt(steps[2], 1))).attempt)
+        byID.outcome = .cancelled
+        try store.commit(StateChange(attempt: byID))
+        #expect(try store.attempts(stepID: steps[2].id!).map(\.outcome) == [.cancelled])
+        #expect(try store.integrityCheck() == ["ok"])
+    }
 }
 
 /// The shared server's own store, on every backend.

@@ -268,7 +268,9 @@ struct StepRunner: Sendable {
                 var attempt = AttemptRecord(stepID: step.id!, number: attemptNumber, startedAt: now(),
                                             stdoutPath: backend.writesLogs ? "\(directory)/stdout.log" : nil,
                                             stderrPath: backend.writesLogs ? "\(directory)/stderr.log" : nil)
-                attempt = try store.commit(StateChange(steps: [step], attempt: attempt)).attempt!
+                // The attempt is named by its step and number from here on (no id needed), so a
+                // network store may send its start along with what comes next.
+                try store.commitSoon(StateChange(steps: [step], attempt: attempt))
                 observer?.handle(.stepStarted(step, attempt: attemptNumber))
 
                 let outcome: AttemptOutcome

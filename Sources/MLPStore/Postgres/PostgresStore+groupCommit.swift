@@ -17,14 +17,16 @@ extension PostgresStore {
         var newSteps: [(result: Int, step: StepRecord)] = []
         var stepUpdates: [Int64: StepRecord] = [:]
         var stepUpdateOrder: [Int64] = []
-        var attemptInserts: [(result: Int, attempt: AttemptRecord)] = []
+        /// Attempts named by step and number (no id), each change's record; the last one of an
+        /// attempt is what is written.
+        var attemptsByKey: [(result: Int, attempt: AttemptRecord)] = []
         var attemptUpdates: [(result: Int, attempt: AttemptRecord)] = []
         var artifacts: [ArtifactRecord] = []
         var lineage: [LineageRecord] = []
         var metrics: [MetricRecord] = []
 
         var isEmpty: Bool {
-            newSteps.isEmpty && stepUpdates.isEmpty && attemptInserts.isEmpty && attemptUpdates.isEmpty
+            newSteps.isEmpty && stepUpdates.isEmpty && attemptsByKey.isEmpty && attemptUpdates.isEmpty
                 && artifacts.isEmpty && lineage.isEmpty && metrics.isEmpty
         }
     }
@@ -54,7 +56,7 @@ extension PostgresStore {
             }
             pending.newSteps += change.newSteps.map { (index, $0) }
             if let attempt = change.attempt {
-                if attempt.id == nil { pending.attemptInserts.append((index, attempt)) } else { pending.attemptUpdates.append((index, attempt)) }
+                if attempt.id == nil { pending.attemptsByKey.append((index, attempt)) } else { pending.attemptUpdates.append((index, attempt)) }
             }
             pending.artifacts += change.artifacts
             pending.lineage += change.lineage
@@ -138,16 +140,18 @@ extension PostgresStore {
             }
             try db.updateMany(table: "steps", key: "id", columns: columns, rows: rows)
         }
-        if !pending.attemptInserts.isEmpty {
-            let returned = try db.insertMany(pending.attemptInserts.map(\.attempt), into: "attempts", returning: ["id", "stepID", "number"])
-            var ids: [String: Int64] = [:]
-            for row in returned {
-                ids["\(try row[1].decode(Int64.self)):\(try row[2].decode(Int64.self))"] = try row[0].decode(Int64.self)
+        if !pending.attemptsByKey.isEmpty {
+            var latest: [AttemptKey: AttemptRecord] = [:]
+            var order: [AttemptKey] = []
+            for (_, attempt) in pending.attemptsByKey {
+                let key = AttemptKey(attempt)
+                if latest.updateValue(attempt, forKey: key) == nil { order.append(key) }
             }
-            for (result, attempt) in pending.attemptInserts {
+            let ids = try db.upsertAttempts(order.map { latest[$0]! })
+            for (result, attempt) in pending.attemptsByKey {
                 var attempt = attempt
-                guard let id = ids["\(attempt.stepID):\(attempt.number)"] else {
-                    throw StoreError.corrupt("inserting attempt \(attempt.number) of step \(attempt.stepID) returned no id")
+                guard let id = ids[AttemptKey(attempt)] else {
+                    throw StoreError.corrupt("writing attempt \(attempt.number) of step \(attempt.stepID) returned no id")
                 }
                 attempt.id = id
                 results[result].attempt = attempt
@@ -205,6 +209,40 @@ extension PGSession {
         }
         return try insertMany(into: table, columns: columns, rows: rows, onConflictDoNothing: onConflictDoNothing, returning: returning)
     }
+    /// Writes attempts named by step and number in one statement: a row that is there is
+    /// updated, the others are inserted; returns each attempt's id.
+    func upsertAttempts(_ attempts: [AttemptRecord]) throws -> [AttemptKey: Int64] {
+        guard !attempts.isEmpty else { return [:] }
+        func column<T>(_ element: PGArray.Element, _ value: (AttemptRecord) -> T?, _ bind: (T) -> PGValue) -> PGValue {
+            .array(PGArray(element: element, values: attempts.map { value($0).map(bind) ?? .null }))
+        }
+        let arrays: [PGValue] = [
+            column(.bigint, { $0.stepID }, PGValue.int), column(.bigint, { Int64($0.number) }, PGValue.int),
+            column(.text, { $0.outcome.rawValue }, PGValue.text), column(.text, { $0.handle }, PGValue.text),
+            column(.double, { $0.startedAt }, PGValue.double), column(.double, { $0.finishedAt }, PGValue.double),
+            column(.bigint, { $0.exitCode.map(Int64.init) }, PGValue.int), column(.text, { $0.error }, PGValue.text),
+            column(.text, { $0.stdoutPath }, PGValue.text), column(.text, { $0.stderrPath }, PGValue.text),
+        ]
+        let names = ["stepID", "number", "outcome", "handle", "startedAt", "finishedAt", "exitCode", "error", "stdoutPath", "stderrPath"]
+        let types = ["bigint", "bigint", "text", "text", "double precision", "double precision", "bigint", "text", "text", "text"]
+        let unnested = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        let assignments = names.dropFirst(2).map { "\($0) = v.\($0)" }.joined(separator: ", ")
+        let list = names.joined(separator: ", ")
+        let sql = """
+            WITH v AS (SELECT * FROM unnest(\(unnested)) AS v(\(list))),
+            u AS (UPDATE attempts AS a SET \(assignments) FROM v WHERE a.stepID = v.stepID AND a.number = v.number
+                  RETURNING a.id, a.stepID, a.number),
+            i AS (INSERT INTO attempts (\(list)) SELECT \(list) FROM v
+                  WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.stepID = v.stepID AND u.number = v.number) RETURNING id, stepID, number)
+            SELECT id, stepID, number FROM u UNION ALL SELECT id, stepID, number FROM i
+            """
+        var ids: [AttemptKey: Int64] = [:]
+        for row in try run(sql, arrays).rows {
+            ids[AttemptKey(stepID: try row[1].decode(Int64.self), number: Int(try row[2].decode(Int64.self)))] = try row[0].decode(Int64.self)
+        }
+        return ids
+    }
+
     /// Updates rows by `key` (the first column) from one array parameter per column
     /// (`FROM unnest($1::bigint[], …)`): one short statement however many rows (posted: nothing is
     /// read back). `columns` pairs each column with its SQL type: bigint, text, boolean or double

@@ -97,7 +97,8 @@ public final class PostgresStore: MetadataStore, @unchecked Sendable {
         }
         if var attempt = change.attempt {
             if attempt.id == nil {
-                attempt.id = try db.insert(attempt, into: "attempts", returningID: true)
+                // Named by its step and number: the same attempt when it is there already.
+                attempt.id = try db.upsertAttempts([attempt])[AttemptKey(attempt)]
             } else {
                 try db.update(attempt, in: "attempts", key: ["id"])
             }

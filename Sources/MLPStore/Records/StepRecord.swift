@@ -80,3 +80,14 @@ public struct AttemptRecord: Codable, Hashable, Sendable {
     }
 
 }
+
+/// What names an attempt without its id: its step and its number.
+public struct AttemptKey: Hashable, Sendable {
+    public var stepID: Int64
+    public var number: Int
+    public init(stepID: Int64, number: Int) {
+        self.stepID = stepID
+        self.number = number
+    }
+    public init(_ attempt: AttemptRecord) { self.init(stepID: attempt.stepID, number: attempt.number) }
+}

@@ -123,6 +123,11 @@ public final class SQLiteStore: MetadataStore, @unchecked Sendable {
             }
         }
         if var attempt = change.attempt {
+            if attempt.id == nil {
+                // Named by its step and number: the same attempt when it is there already.
+                let find = try db.cachedStatement(sql: "SELECT id FROM attempts WHERE stepID = ? AND number = ? ORDER BY id LIMIT 1")
+                attempt.id = try Int64.fetchOne(find, arguments: [attempt.stepID, attempt.number])
+            }
             if attempt.id == nil { try attempt.insert(db) } else { try attempt.update(db) }
             result.attempt = attempt
         }
