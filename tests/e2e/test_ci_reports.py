@@ -153,7 +153,7 @@ def test_the_markdown_report_of_the_template_shows_deltas_against_the_champion(p
     assert "![auc by run](report-auc.svg)" in text
     svg = (project.root / "out" / "report-auc.svg").read_text()
     assert svg.startswith("<svg") and "auc by run" in svg
-    assert "wrote out/report.md and report-auc.svg" in result.stderr
+    assert "wrote out/report.md and out/report-auc.svg" in result.stderr
 
     report = project.json("report", "latest", "--against", "@champion", "--no-chart")
     auc = next(row for row in report["metrics"] if row["name"] == "auc")

@@ -65,8 +65,10 @@ extension MLPCommandLine {
                 guard let artifacts, let path = try? location.path(of: ref, in: artifacts) else { return nil }
                 return try? DatasetFile.read(path)
             }
+            var chartFile: String?
             if !noChart, let svg = try RunReport.chart(for: report, store: store) {
                 let path = chartPath(metric: report.mainMetric ?? "metric")
+                chartFile = path
                 _ = try OutputFile.write(Data(svg.render().utf8), to: path, example: "chart.svg")
                 report.chartTitle = svg.title
                 // Linked relative to the Markdown when they share a folder.
@@ -80,7 +82,7 @@ extension MLPCommandLine {
             let text = report.markdown()
             if let outputFile, outputFile != "-" {
                 _ = try OutputFile.write(Data(text.utf8), to: outputFile, example: "report.md")
-                FileHandle.standardError.write(Data("wrote \(outputFile)\(report.chartLink.map { " and \($0)" } ?? "")\n".utf8))
+                FileHandle.standardError.write(Data("wrote \(outputFile)\(chartFile.map { " and \($0)" } ?? "")\n".utf8))
             } else {
                 print(text, terminator: "")
             }
