@@ -152,6 +152,31 @@ import MLPStore
         #expect(Baselines.resolve("@gold", store: sandbox.engine.store, registeredModels: ["m"]) == .missing("m@gold does not exist yet (`mlp models alias m@gold VERSION` sets it)"))
     }
 
+    @Test func boundsAndBaselinesMayBeParams() async throws {
+        let pipeline = Self.gated
+            .replacingOccurrences(of: "params: {auc: {type: float, default: 0.8}}",
+                                  with: "params: {auc: {type: float, default: 0.8}, floor: {type: float, default: 0.5}, baseline: {type: string, default: none}}")
+            .replacingOccurrences(of: "thresholds: {auc: {min: 0.5, min_relative_change: 0.01, against: \"@champion\"}}", with: """
+                thresholds:
+                        auc:
+                          min: ${{ params.floor }}
+                          min_absolute_change: 0.02
+                          against: ${{ params.baseline }}
+                """)
+        let sandbox = try Sandbox(pipeline)
+        // A run id that does not exist: the change rule fails, naming it.
+        let (first, firstSteps) = try await sandbox.run(RunOptions(params: ["floor": "0.7"]))
+        #expect(first.status == .rejected)
+        #expect(firstSteps["gate"]?.error?.contains("auc min_absolute_change 0.02 against none: cannot compare with 'none'") == true, "\(firstSteps["gate"]?.error ?? "")")
+        // Against the first run (auc 0.8): 0.81 is not 0.02 better, 0.83 is; the floor from the param holds.
+        let (close, _) = try await sandbox.run(RunOptions(params: ["auc": "0.81", "baseline": first.id]))
+        #expect(close.status == .rejected)
+        let (better, betterSteps) = try await sandbox.run(RunOptions(params: ["auc": "0.83", "baseline": first.id]))
+        #expect(better.status == .succeeded, "\(better.error ?? "")")
+        let results = sandbox.outputs(betterSteps["gate"])["thresholds"]?.arrayValue?.compactMap(MetricThresholds.Result.init(json:)) ?? []
+        #expect(results.map(\.name) == ["auc min 0.5", "auc min_absolute_change 0.02 against \(first.id)"] && results.allSatisfy { $0.status == .passed }, "\(results)")
+    }
+
     @Test func onThresholdFailureWaitLeavesTheGateToAPerson() async throws {
         let pipeline = Self.gated.replacingOccurrences(of: "thresholds: {auc: {min: 0.5, min_relative_change: 0.01, against: \"@champion\"}}",
                                                        with: "thresholds: {auc: {min: 0.9}}\n      on_threshold_failure: wait")

@@ -162,3 +162,33 @@ def test_the_markdown_report_of_the_template_shows_deltas_against_the_champion(p
 
     bad = project.mlp("report", "latest", "--format", "html", check=False)
     assert bad.returncode != 0 and "the report is written as md" in bad.stderr
+
+
+def test_junit_is_written_when_the_run_is_cancelled_with_ctrl_c(project):
+    import signal
+    import subprocess
+    project.write("mlp.yaml", """
+name: slow
+steps:
+  first: {uses: shell, with: {run: "true"}}
+  wait: {uses: shell, needs: [first], with: {run: "sleep 60"}}
+  after: {uses: noop, needs: [wait]}
+""")
+    process = project.start("run", "--junit", "junit.xml")
+    try:
+        project.wait_for(lambda: any(s["name"] == "wait" and s["status"] == "running"
+                                     for s in (project.json("show", "latest").get("steps") or [])) if project.latest_run() else False,
+                         timeout=60, what="the slow step to start")
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130
+    suite = list(JUnitXml.fromfile(str(project.root / "junit.xml")))[0]
+    states = {case.name: outcome(case) for case in suite}
+    assert states == {"first": "passed", "wait": "error", "after": "error"} or states == {"first": "passed", "wait": "error", "after": "skipped"}, states
+    wait = next(case for case in suite if case.name == "wait")
+    assert "interrupted (Ctrl-C)" in wait.result[0].message or "cancel" in wait.result[0].message, wait.result[0].message
+    assert suite.errors >= 1 and dict((p.name, p.value) for p in suite.properties())["mlp.status"] == "cancelled"
