@@ -8,8 +8,13 @@ public struct CSVOptions: Sendable {
     public var columnTypes: [String: ColumnType] = [:]
     /// String columns with at most this many distinct values are dictionary-encoded (categorical); 0 turns it off.
     public var categoricalLimit = 0
-    /// Bytes read per chunk; a record longer than this grows the buffer.
+    /// Bytes read per chunk and core: each window of input (this many bytes per core) is parsed on all cores at
+    /// once; a record longer than a window grows the buffer.
     public var chunkSize = 4 << 20
+    /// Parts a window is cut into (tests); `nil`: one per core, at most 8.
+    var parts: Int?
+    /// The smallest part worth a thread of its own: smaller windows are parsed on one.
+    var minimumPartBytes = 1 << 16
 
     /// Default options: comma-separated, with a header, types inferred.
     public init() {}

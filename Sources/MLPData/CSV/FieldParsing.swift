@@ -31,10 +31,73 @@ enum FieldParsing {
         return Int64(value)
     }
 
-    static let powersOfTen: [Double] = (0...22).map { exponent in (0..<exponent).reduce(1.0) { value, _ in value * 10 } }
+    /// 10^e for e in 0...22, each exact in a `Double` (a switch the compiler turns into a constant table).
+    @inline(__always)
+    static func powerOfTen(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
+    }
 
-    /// A decimal number (`-1.5`, `2e10`, `.5`, `nan`, `inf`). Short decimals take an exact fast path
-    /// (a mantissa below 2⁵³ scaled by an exact power of ten); the rest go through `strtod`.
+    /// Whether the 8 bytes of `word` are all ASCII digits.
+    @inline(__always)
+    static func isEightDigits(_ word: UInt64) -> Bool {
+        ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// The value of 8 ASCII digits loaded little-endian (first digit in the low byte), by SWAR as in fast_float.
+    @inline(__always)
+    static func eightDigits(_ word: UInt64) -> UInt64 {
+        var value = word &- 0x3030_3030_3030_3030
+        value = (value &* 10) &+ (value >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        return (((value & mask) &* 0x000F_4240_0000_0064) &+ (((value >> 16) & mask) &* 0x0000_2710_0000_0001)) >> 32
+    }
+
+    /// Reads a run of decimal digits at `i` into `mantissa` (wrapping: a caller with more than 19 significant
+    /// digits does not use it). Returns where the run ends.
+    @inline(__always)
+    static func digits(_ p: UnsafePointer<UInt8>, _ i: Int, _ count: Int, _ mantissa: inout UInt64) -> Int {
+        var i = i
+        #if _endian(little)
+        while i + 8 <= count, case let word = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self), isEightDigits(word) {
+            mantissa = mantissa &* 100_000_000 &+ eightDigits(word)
+            i += 8
+        }
+        #endif
+        while i < count, case let digit = p[i] &- UInt8(ascii: "0"), digit < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            i += 1
+        }
+        return i
+    }
+
+    /// A decimal number (`-1.5`, `2e10`, `.5`, `nan`, `inf`), correctly rounded like `strtod`. A mantissa of
+    /// at most 2⁵³ with a power of ten up to 22 is one exact operation (Clinger's fast path); other mantissas
+    /// of up to 19 significant digits take the Eisel–Lemire algorithm; the rest (longer, subnormal, out of
+    /// range) go through `strtod`.
     @inline(__always)
     static func double(_ p: UnsafePointer<UInt8>, _ count: Int) -> Double? {
         guard count > 0 else { return nil }
@@ -45,39 +108,20 @@ enum FieldParsing {
             i = 1
         }
         var mantissa: UInt64 = 0
-        var significant = 0
-        var exponent = 0
-        var digits = 0
-        var inexact = false
-        while i < count, case let digit = p[i] &- UInt8(ascii: "0"), digit < 10 {
-            digits += 1
-            if mantissa == 0 && digit == 0 {
-            } else if significant < 19 {
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                significant += 1
-            } else {
-                exponent += 1
-                inexact = true
-            }
-            i += 1
-        }
+        let integerStart = i
+        i = digits(p, i, count, &mantissa)
+        var digitCount = i - integerStart
+        var fractionDigits = 0
         if i < count, p[i] == UInt8(ascii: ".") {
             i += 1
-            while i < count, case let digit = p[i] &- UInt8(ascii: "0"), digit < 10 {
-                digits += 1
-                if mantissa == 0 && digit == 0 {
-                    exponent -= 1
-                } else if significant < 19 {
-                    mantissa = mantissa &* 10 &+ UInt64(digit)
-                    significant += 1
-                    exponent -= 1
-                } else {
-                    inexact = true
-                }
-                i += 1
-            }
+            let fractionStart = i
+            i = digits(p, i, count, &mantissa)
+            fractionDigits = i - fractionStart
+            digitCount += fractionDigits
         }
-        guard digits > 0 else { return special(p, count) }
+        guard digitCount > 0 else { return special(p, count) }
+        let digitsEnd = i
+        var exponent = -fractionDigits
         if i < count, p[i] | 0x20 == UInt8(ascii: "e") {
             i += 1
             var exponentNegative = false
@@ -96,12 +140,65 @@ enum FieldParsing {
             exponent += exponentNegative ? -written : written
         }
         guard i == count else { return nil }
-        if !inexact, significant <= 15, exponent >= -22, exponent <= 22 {
+        if digitCount > 19 {
+            // Leading zeros are not significant; more than 19 significant digits overflowed the mantissa.
+            var zeros = 0
+            var k = integerStart
+            while k < digitsEnd, p[k] == UInt8(ascii: "0") || p[k] == UInt8(ascii: ".") {
+                if p[k] == UInt8(ascii: "0") { zeros += 1 }
+                k += 1
+            }
+            if digitCount - zeros > 19 { return slow(p, count) }
+        }
+        if mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
             let value = Double(mantissa)
-            let scaled = exponent < 0 ? value / powersOfTen[-exponent] : value * powersOfTen[exponent]
+            let scaled = exponent < 0 ? value / powerOfTen(-exponent) : value * powerOfTen(exponent)
             return negative ? -scaled : scaled
         }
+        if mantissa != 0, exponent >= -342, exponent <= 308, let value = eiselLemire(mantissa, exponent, negative: negative) {
+            return value
+        }
         return slow(p, count)
+    }
+
+    /// `w × 10^q` correctly rounded, for a nonzero `w` of at most 19 digits, by the Eisel–Lemire algorithm
+    /// (as in fast_float: one or two 64×128-bit products with a truncated power of five). `nil` where it
+    /// cannot decide cheaply or the result is subnormal, zero or infinite: the caller falls back to `strtod`.
+    @inline(__always)
+    static func eiselLemire(_ w: UInt64, _ q: Int, negative: Bool) -> Double? {
+        let lz = w.leadingZeroBitCount
+        let normalized = w << UInt64(lz)
+        let index = 2 * (q + 342)
+        return powersOfFive128.withUnsafeBufferPointer { table -> Double? in
+            var (high, low) = normalized.multipliedFullWidth(by: table[index])
+            let precisionMask = UInt64.max >> 55  // 52 explicit mantissa bits + 3
+            if high & precisionMask == precisionMask {
+                let second = normalized.multipliedFullWidth(by: table[index + 1]).high
+                let (sum, carry) = low.addingReportingOverflow(second)
+                low = sum
+                if carry { high &+= 1 }
+            }
+            // The product may be too coarse only outside the exponents where it is exact (fast_float's
+            // original guard, kept as a cheap safety net: such inputs go to strtod).
+            if low == UInt64.max, q < -27 || q > 55 { return nil }
+            let upperBit = Int(high >> 63)
+            let shift = UInt64(upperBit + 64 - 52 - 3)
+            var mantissa = high >> shift
+            var power2 = (((152_170 + 65_536) * q) >> 16) + 63 + upperBit - lz + 1023
+            if power2 <= 0 { return nil }  // subnormal: strtod
+            // Round half to even: a product exactly halfway rounds down when the mantissa is even.
+            if low <= 1, q >= -4, q <= 23, mantissa & 3 == 1, mantissa << shift == high { mantissa &= ~1 }
+            mantissa += mantissa & 1
+            mantissa >>= 1
+            if mantissa >= (2 << 52) {
+                mantissa = 1 << 52
+                power2 += 1
+            }
+            mantissa &= ~(1 << 52)
+            if power2 >= 0x7FF { return nil }  // overflow: strtod says infinity
+            let bits = mantissa | UInt64(power2) << 52 | (negative ? 1 << 63 : 0)
+            return Double(bitPattern: bits)
+        }
     }
 
     /// `nan`, `inf`, `infinity` in any case, with an optional sign.

@@ -37,18 +37,18 @@ public enum DatasetFile {
             switch column.storage {
             case .float(let values): parts.append((.values, .doubles(values)))
             case .int(let values): parts.append((.values, .ints(values)))
-            case .bool(let values): parts.append((.values, .bytes(values.map { $0 ? 1 : 0 })))
+            case .bool(let values): parts.append((.values, .bools(values)))
             case .string(let buffer):
-                parts.append((.offsets, .ints(buffer.offsets.map(Int64.init))))
+                parts.append((.offsets, .offsets(buffer.offsets)))
                 parts.append((.bytes, .bytes(buffer.bytes)))
             case .categorical(let codes, let dictionary):
                 encoding = .dictionary
                 dictionarySize = dictionary.count
                 parts.append((.codes, .codes(codes)))
-                parts.append((.dictionaryOffsets, .ints(dictionary.offsets.map(Int64.init))))
+                parts.append((.dictionaryOffsets, .offsets(dictionary.offsets)))
                 parts.append((.dictionaryBytes, .bytes(dictionary.bytes)))
             }
-            if let validity = column.validity { parts.append((.validity, .bytes(validity.map { $0 ? 1 : 0 }))) }
+            if let validity = column.validity { parts.append((.validity, .bools(validity))) }
             var buffers: [DatasetFileHeader.Buffer] = []
             for (role, payload) in parts {
                 buffers.append(.init(role: role, offset: cursor, length: payload.byteCount))
@@ -95,16 +95,19 @@ public enum DatasetFile {
 
     static func padded(_ count: Int) -> Int { (count + 7) & ~7 }
 
-    /// One buffer's content, kept in its natural array until written.
+    /// One buffer's content, kept in its natural array until written (no copy where the memory layout is
+    /// already the file's: `Int` offsets as `int64`, `Bool`s as bytes 0 and 1, little-endian numbers).
     enum Payload {
-        case doubles([Double]), ints([Int64]), codes([Int32]), bytes([UInt8])
+        case doubles([Double]), ints([Int64]), offsets([Int]), codes([Int32]), bytes([UInt8]), bools([Bool])
 
         var byteCount: Int {
             switch self {
             case .doubles(let values): return values.count * 8
             case .ints(let values): return values.count * 8
+            case .offsets(let values): return values.count * 8
             case .codes(let values): return values.count * 4
             case .bytes(let values): return values.count
+            case .bools(let values): return values.count
             }
         }
 
@@ -113,15 +116,21 @@ public enum DatasetFile {
             switch self {
             case .doubles(let values): try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
             case .ints(let values): try values.map(\.littleEndian).withUnsafeBytes(body)
+            case .offsets(let values): try values.map { Int64($0).littleEndian }.withUnsafeBytes(body)
             case .codes(let values): try values.map(\.littleEndian).withUnsafeBytes(body)
             case .bytes(let values): try values.withUnsafeBytes(body)
+            case .bools(let values): try values.map { $0 ? UInt8(1) : 0 }.withUnsafeBytes(body)
             }
             #else
             switch self {
             case .doubles(let values): try values.withUnsafeBytes(body)
             case .ints(let values): try values.withUnsafeBytes(body)
+            case .offsets(let values):
+                guard MemoryLayout<Int>.size == 8 else { return try values.map(Int64.init).withUnsafeBytes(body) }
+                try values.withUnsafeBytes(body)
             case .codes(let values): try values.withUnsafeBytes(body)
             case .bytes(let values): try values.withUnsafeBytes(body)
+            case .bools(let values): try values.withUnsafeBytes(body)  // a Bool is stored as the byte 0 or 1
             }
             #endif
         }
