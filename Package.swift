@@ -44,7 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MLPEngine", dependencies: [
-            "MLPCore", "MLPStore",
+            "MLPCore", "MLPStore", "MLPData",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
         .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain", "MLPData", "MLPCore", "MLPModels"]),
         .testTarget(name: "DataStepsTests", dependencies: ["DataSteps", "MLPData", "MLPCore"]),
-        .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask"]),
+        .testTarget(name: "MLPEngineTests", dependencies: ["MLPEngine", "ShellTask", "PythonTask", "MLPData"]),
         .testTarget(name: "MLPCLITests", dependencies: ["MLPCLI"]),
         .testTarget(name: "MLPTensorTests", dependencies: ["MLPTensor", "CKernels"]),
         .testTarget(name: "MLPModelsTests", dependencies: ["MLPModels", "MLPTensor", "MLPCore"], exclude: ["Fixtures"]),

@@ -96,7 +96,7 @@ import Glibc
         let sandbox = try Sandbox("""
             name: verify
             steps:
-              make: {uses: shell, with: {run: 'echo good > "$MLP_OUTPUTS/data"'}, outputs: {data: dataset}}
+              make: {uses: shell, with: {run: 'echo good > "$MLP_OUTPUTS/data"'}, outputs: {data: file}}
               use: {uses: shell, with: {script: steps/use.sh, data: "${{ steps.make.outputs.data }}"}, outputs: {copy: file}}
             """, files: ["steps/use.sh": "cat \"$MLP_INPUT_DATA\" > \"$MLP_OUTPUTS/copy\"\n"])
         let (first, _) = try await sandbox.run()

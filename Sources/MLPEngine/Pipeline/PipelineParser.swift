@@ -9,7 +9,7 @@ public struct PipelineParser {
     var diagnostics: [Diagnostic] = []
 
     static let topLevelKeys = ["name", "description", "params", "steps"]
-    static let stepKeys = ["uses", "with", "outputs", "needs", "foreach", "retries", "timeout", "cache", "env", "description"]
+    static let stepKeys = ["uses", "with", "outputs", "needs", "foreach", "retries", "timeout", "cache", "env", "description", "format"]
     static let paramKeys = ["type", "default", "description"]
     static let retryKeys = ["max", "backoff", "factor", "max_backoff"]
 
@@ -352,9 +352,48 @@ public struct PipelineParser {
                 error(envNode, "'env' must be a mapping of variable name to value")
             }
         }
-        return StepSpec(name: name, location: location(keyNode), uses: uses, usesLocation: usesLocation, with: with,
-                        outputs: outputs, needs: needs, foreach: foreach, foreachLocation: fields["foreach"].map(location),
-                        retry: retry, timeout: timeout, cache: cache, env: env)
+        var step = StepSpec(name: name, location: location(keyNode), uses: uses, usesLocation: usesLocation, with: with,
+                            outputs: outputs, needs: needs, foreach: foreach, foreachLocation: fields["foreach"].map(location),
+                            retry: retry, timeout: timeout, cache: cache, env: env)
+        if let formatNode = fields["format"] { step.formats = parseFormats(formatNode, step: step) }
+        return step
+    }
+
+    /// A script step's `format:`: one format (`format: csv`) or one per dataset input (`format: {train: csv}`).
+    mutating func parseFormats(_ node: Node, step: StepSpec) -> DatasetFormats {
+        var formats = DatasetFormats()
+        if !step.uses.isEmpty && !DatasetExchange.isScriptStep(step.uses) {
+            error(node, "'format' applies to script steps (shell, python), which read dataset inputs as files; step '\(step.name)' uses \(step.uses)",
+                  expected: "no 'format' here")
+            return formats
+        }
+        func format(_ node: Node, what: String) -> DatasetExchangeFormat? {
+            let raw = node.scalar?.string ?? "?"
+            if let format = DatasetExchangeFormat(rawValue: raw) { return format }
+            let hint = didYouMean(raw, among: DatasetExchangeFormat.allCases.map(\.rawValue))
+            error(node, "\(what) '\(raw)' is not a dataset format\(hint)", expected: "one of: \(DatasetExchangeFormat.allNames)")
+            return nil
+        }
+        if node.scalar != nil {
+            formats.all = format(node, what: "format")
+        } else if let mapping = node.mapping {
+            for (key, value) in mapping {
+                guard let input = key.scalar?.string else {
+                    error(key, "an input's name in 'format' must be a plain string, not a \(Self.kind(of: key))")
+                    continue
+                }
+                guard step.input(input) != nil else {
+                    let hint = didYouMean(input, among: step.with.map(\.key))
+                    error(key, "'format' names input '\(input)', which step '\(step.name)' does not have in 'with'\(hint)",
+                          expected: "the name of a dataset input in 'with'")
+                    continue
+                }
+                if let chosen = format(value, what: "format of input '\(input)'") { formats.perInput[input] = chosen }
+            }
+        } else {
+            error(node, "'format' must be a dataset format or a mapping of input name to format", expected: "csv, or {train: csv}")
+        }
+        return formats
     }
 
     mutating func parseForeach(_ node: Node) -> ForeachSpec? {

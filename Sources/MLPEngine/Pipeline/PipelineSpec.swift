@@ -124,6 +124,8 @@ public struct StepSpec: Hashable, Sendable {
     public var timeout: TimeSpan?
     public var cache: Bool
     public var env: [(key: String, value: ValueExpr)]
+    /// `format:`: the file format a script step receives its dataset inputs in (Parquet unless set).
+    public var formats = DatasetFormats()
 
     /// The `with:` value named `key`.
     public func input(_ key: String) -> ValueExpr? { with.first { $0.key == key }?.value }

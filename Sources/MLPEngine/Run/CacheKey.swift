@@ -19,7 +19,8 @@ public struct CacheKey: Sendable {
     }
 
     static func compute(kind: String, version: String, config: [String: PortValue], codeFiles: [String], projectDirectory: String,
-                        env: [String: String], item: JSONValue?, outputs: [String: PortType]) throws -> CacheKey {
+                        env: [String: String], item: JSONValue?, outputs: [String: PortType],
+                        formats: [String: DatasetExchangeFormat] = [:]) throws -> CacheKey {
         var parts: [String: String] = ["kind": "\(kind)@\(version)"]
         for (name, value) in config {
             switch value {
@@ -41,6 +42,8 @@ public struct CacheKey: Sendable {
                                       + "a code file (script:, files:, a connector's path) must be a regular file")
             }
         }
+        // The file format a script receives a dataset input in: other bytes, another execution.
+        for (name, format) in formats { parts["format.\(name)"] = format.rawValue }
         for (name, value) in env { parts["env.\(name)"] = value }
         if let item { parts["item"] = item.canonicalText }
         if !outputs.isEmpty {
@@ -67,6 +70,7 @@ public struct CacheKey: Sendable {
             if name.hasPrefix("code.") { what = "file \(name.dropFirst(5)) changed" }
             else if name.hasPrefix("input.") { what = now?.hasPrefix("artifact:") == true ? "input artifact '\(name.dropFirst(6))' changed" : "input '\(name.dropFirst(6))' changed" }
             else if name.hasPrefix("env.") { what = "environment variable \(name.dropFirst(4)) changed" }
+            else if name.hasPrefix("format.") { what = "format of dataset input '\(name.dropFirst(7))' changed" }
             else if name == "kind" { what = "step kind or its version changed" }
             else { what = "\(name) changed" }
             reasons.append("\(what): \(short(before)) → \(short(now))")

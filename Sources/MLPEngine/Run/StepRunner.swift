@@ -119,7 +119,8 @@ struct StepRunner: Sendable {
         var step = job.record
         let codeFiles = backend?.codeFiles(job.config) ?? []
         let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
-                                       projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes)
+                                       projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes,
+                                       formats: Self.datasetFormats(job.spec, config: job.config) ?? [:])
         step.cacheKey = key.key
         step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
         let cacheable = (BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true) && (backend?.isCacheable(job.config) ?? true)
@@ -414,10 +415,11 @@ struct StepRunner: Sendable {
             try FileManager.default.createDirectory(atPath: outputsDirectory, withIntermediateDirectories: true)
             // Every input artifact is verified against its digest before the step may read it.
             let inputPaths = try verifiedInputPaths(job.config)
-            let pathOf: (ArtifactRef) -> String = { inputPaths[$0.digest] ?? artifacts.blobPath($0.digest) }
+            let handedOver = try exchangePaths(job, verified: inputPaths)
             var inputs: [String: JSONValue] = [:]
             var environment = baseEnvironment
             for (name, value) in job.config {
+                let pathOf: (ArtifactRef) -> String = { handedOver[name]?[$0.digest] ?? inputPaths[$0.digest] ?? artifacts.blobPath($0.digest) }
                 switch value {
                 case .artifact(let ref): inputs[name] = .string(pathOf(ref))
                 case .json(let json): inputs[name] = withPaths(json, pathOf)
@@ -575,7 +577,8 @@ struct StepRunner: Sendable {
             if let problem = Self.outputNameProblem(name) {
                 return failed("output name '\(name.debugDescription.dropFirst().dropLast())' \(problem): an output's name must be a plain file name in $MLP_OUTPUTS (no '/', not '.' or '..'); rename the output in mlp.yaml")
             }
-            let path = "\(directory)/\(name)"
+            // A dataset may be written as NAME.parquet, NAME.csv or NAME.jsonl too.
+            let path = type == .dataset ? DatasetExchange.outputFile(name, in: directory) ?? "\(directory)/\(name)" : "\(directory)/\(name)"
             var info = stat()
             guard lstat(path, &info) == 0 else {
                 return failed("the step did not write its output '\(name)' (\(type)); write it to $MLP_OUTPUTS/\(name)")
@@ -598,7 +601,15 @@ struct StepRunner: Sendable {
                     continue
                 } else if type.isArtifact {
                     guard !isDirectory else { return failed("output '\(name)' must be a file, not a directory") }
-                    let ref = try artifacts.ingest(file: path, as: type)
+                    let ref: ArtifactRef
+                    if type == .dataset {
+                        switch importDataset(output: name, path: path, in: directory) {
+                        case .success(let imported): ref = imported
+                        case .failure(let error): return failed(error.message)
+                        }
+                    } else {
+                        ref = try artifacts.ingest(file: path, as: type)
+                    }
                     outputs[name] = .artifact(ref)
                     newArtifacts.append(ArtifactRecord(digest: ref.digest, type: ref.type, size: ref.size, createdAt: stamp))
                     continue
