@@ -75,6 +75,12 @@ let package = Package(
         .target(name: "JSONLinesConnector", dependencies: ["MLPCore", "MLPData"], path: "Plugins/JSONLinesConnector", exclude: ["README.md"]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "SQLiteConnector", dependencies: ["MLPCore", "MLPData", "CSQLite"], path: "Plugins/SQLiteConnector", exclude: ["README.md"]),
+        // `connector/postgres`: a query against PostgreSQL through postgres-nio (see its README).
+        .target(name: "PostgresConnector", dependencies: [
+            "MLPCore", "MLPData",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Plugins/PostgresConnector", exclude: ["README.md"]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "HTTPConnector", dependencies: ["MLPCore", "MLPData", "CCurl", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Plugins/HTTPConnector", exclude: ["README.md"]),
@@ -122,7 +128,7 @@ let package = Package(
         .target(name: "MLPClient", dependencies: ["MLPCore", "MLPStore", "CCurl", .product(name: "Yams", package: "Yams")]),
         .target(name: "MLPCLI", dependencies: [
             "MLPCore", "MLPStore", "MLPEngine", "ShellTask", "PythonTask", "CSVConnector", "JSONLinesConnector", "DataSteps", "MLPTrain",
-            "SQLiteConnector", "HTTPConnector", "DataValidation",
+            "SQLiteConnector", "HTTPConnector", "DataValidation", "PostgresConnector",
             "MLPTemplates", "MLPTUI", "MLPModels", "MLPServe", "MLPServer", "MLPClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -135,6 +141,7 @@ let package = Package(
         .testTarget(name: "ConnectorTests", dependencies: ["CSVConnector", "JSONLinesConnector", "MLPData", "MLPCore"]),
         .testTarget(name: "SQLiteConnectorTests", dependencies: ["SQLiteConnector", "CSQLite", "DataValidation", "DataSteps", "MLPEngine", "MLPStore", "MLPData", "MLPCore"]),
         .testTarget(name: "HTTPConnectorTests", dependencies: ["HTTPConnector", "MLPEngine", "MLPStore", "MLPData", "MLPCore", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Resources"]),
+        .testTarget(name: "PostgresConnectorTests", dependencies: ["PostgresConnector", "MLPEngine", "MLPCore"]),
         .testTarget(name: "DataValidationTests", dependencies: ["DataValidation", "MLPData", "MLPCore"]),
         .testTarget(name: "MLPStoreTests", dependencies: ["MLPStore"]),
         .testTarget(name: "MLPTrainTests", dependencies: ["MLPTrain", "MLPData", "MLPCore", "MLPModels"]),

@@ -127,6 +127,7 @@ extension MLPCommandLine {
             guard let parts = step.cacheParts, case .object(let current) = JSONView.parse(parts) else {
                 return ["not run (\(step.status.rawValue))"]
             }
+            if case .string(let reason)? = current["uncacheable"] { return ["never cached: \(reason)"] }
             if run.noCache { return ["miss — the run was started with --no-cache"] }
             guard let previous = try store.previousExecution(pipeline: run.pipeline, step: step.name, index: step.index, before: run.id),
                   case .object(let before) = JSONView.parse(previous.cacheParts) else {

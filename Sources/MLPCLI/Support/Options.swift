@@ -13,6 +13,7 @@ import JSONLinesConnector
 import MLPTrain
 import PythonTask
 import ShellTask
+import PostgresConnector
 import SQLiteConnector
 
 /// Where the project is: `--project DIR`, else the nearest folder at or above the current one with an mlp.yaml.
@@ -63,6 +64,7 @@ func makeRegistry() throws -> PluginRegistry {
     try DataSteps.register(into: registry)
     try LogisticTrainer.register(into: registry)
     try SQLiteConnector.register(into: registry)
+    try PostgresConnector.register(into: registry)
     try HTTPConnector.register(into: registry)
     try DataValidation.register(into: registry)
     try LinearTrainer.register(into: registry)

@@ -36,6 +36,13 @@ public protocol DataConnector: Sendable {
     /// Whether the key above determines the result. A connector reading something that can change
     /// outside the project (a URL without a checksum) returns false, and its step runs every time.
     func isCacheable(for config: [String: PortValue]) -> Bool
+    /// Why ``isCacheable(for:)`` says no, for `mlp show --explain-cache` (it joins the step's cache
+    /// parts as `uncacheable`); nil when the step may be reused or no reason is given.
+    func uncacheableReason(for config: [String: PortValue]) -> String?
+    /// Cache-key parts only the source itself can tell (a database server's identity), asked before
+    /// the cache is consulted and only when the step is cacheable; they join the key as `source.NAME`.
+    /// They are stored with the step's record: never return a secret. None by default.
+    func cacheIdentity(for config: [String: PortValue], projectDirectory: String) async throws -> [String: String]
     func read(_ request: ConnectorRequest) async throws -> ConnectorResult
 }
 
@@ -49,4 +56,10 @@ extension DataConnector {
 
     /// By default, a connector's result is determined by its cache key.
     public func isCacheable(for config: [String: PortValue]) -> Bool { true }
+
+    /// By default, no reason is given.
+    public func uncacheableReason(for config: [String: PortValue]) -> String? { nil }
+
+    /// By default, the source adds nothing to the key.
+    public func cacheIdentity(for config: [String: PortValue], projectDirectory: String) async throws -> [String: String] { [:] }
 }

@@ -35,6 +35,9 @@ public struct StepKindDescriptor: Sendable {
     public var userDeclaresOutputs: Bool
     /// At least one of these inputs must be given (for example `run` or `script`).
     public var requiresOneOf: [String]
+    /// `with:` keys refused with a reason (`url` of connector/postgres: a password must not sit in
+    /// mlp.yaml); `mlp validate` reports the reason at the key.
+    public var refusedInputs: [String: String] = [:]
 
     public init(uses: String, version: String, summary: String, inputs: [Input] = [], outputs: [String: PortType] = [:],
                 acceptsExtraInputs: Bool = false, userDeclaresOutputs: Bool = false, requiresOneOf: [String] = []) {

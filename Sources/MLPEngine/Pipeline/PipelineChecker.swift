@@ -76,6 +76,9 @@ public struct PipelineChecker {
                         diagnostics.append(Diagnostic(entry.location, "input '\(entry.key)' of step '\(step.name)' is \(type)",
                                                       expected: input.types.map(\.rawValue).joined(separator: " or ")))
                     }
+                } else if let why = descriptor.refusedInputs[entry.key] {
+                    diagnostics.append(Diagnostic(entry.location, "input '\(entry.key)' of step '\(step.name)' is refused: \(why)",
+                                                  expected: oneOf(descriptor.inputs.map(\.name))))
                 } else if !descriptor.acceptsExtraInputs {
                     let names = descriptor.inputs.map(\.name)
                     let hint = didYouMean(entry.key, among: names)

@@ -70,6 +70,7 @@ public struct CacheKey: Sendable {
             if name.hasPrefix("code.") { what = "file \(name.dropFirst(5)) changed" }
             else if name.hasPrefix("input.") { what = now?.hasPrefix("artifact:") == true ? "input artifact '\(name.dropFirst(6))' changed" : "input '\(name.dropFirst(6))' changed" }
             else if name.hasPrefix("env.") { what = "environment variable \(name.dropFirst(4)) changed" }
+            else if name.hasPrefix("source.") { what = "the source's \(name.dropFirst(7)) changed" }
             else if name.hasPrefix("format.") { what = "format of dataset input '\(name.dropFirst(7))' changed" }
             else if name == "kind" { what = "step kind or its version changed" }
             else { what = "\(name) changed" }

@@ -76,6 +76,18 @@ struct StepRunner: Sendable {
             return true
         }
 
+        /// Why the step is never reused (a connector's reason), joined to its cache parts as `uncacheable`.
+        func uncacheableReason(_ config: [String: PortValue]) -> String? {
+            if case .connector(let connector) = self, !connector.isCacheable(for: config) { return connector.uncacheableReason(for: config) }
+            return nil
+        }
+
+        /// Key parts only the source can tell (a connector's server identity), asked only when the step is cacheable.
+        func sourceIdentity(_ config: [String: PortValue], projectDirectory: String) async throws -> [String: String] {
+            guard case .connector(let connector) = self, connector.isCacheable(for: config) else { return [:] }
+            return try await connector.cacheIdentity(for: config, projectDirectory: projectDirectory)
+        }
+
         /// Whether attempts run in a process that writes logs.
         var writesLogs: Bool { if case .executor = self { return true } else { return false } }
     }
@@ -115,12 +127,19 @@ struct StepRunner: Sendable {
     }
 
     /// Computes the unit's cache key and whether the cache may be consulted for it.
-    func key(_ job: UnitJob, backend: Backend?) throws -> KeyedUnit {
+    func key(_ job: UnitJob, backend: Backend?, sourceIdentity: [String: String] = [:]) throws -> KeyedUnit {
         var step = job.record
         let codeFiles = backend?.codeFiles(job.config) ?? []
-        let key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
+        var key = try CacheKey.compute(kind: job.spec.uses, version: job.descriptor.version, config: job.config, codeFiles: codeFiles,
                                        projectDirectory: project.root, env: job.env, item: job.item, outputs: job.outputTypes,
                                        formats: Self.datasetFormats(job.spec, config: job.config) ?? [:])
+        let uncacheable = backend?.uncacheableReason(job.config)
+        if !sourceIdentity.isEmpty || uncacheable != nil {
+            var parts = key.parts
+            for (name, value) in sourceIdentity { parts["source.\(name)"] = value }
+            if let uncacheable { parts["uncacheable"] = uncacheable }
+            key = CacheKey(parts: parts)
+        }
         step.cacheKey = key.key
         step.cacheParts = JSONValue.object(key.parts.mapValues { .string($0) }).canonicalText
         let cacheable = (BuiltinKind(uses: job.spec.uses)?.isCacheable ?? true) && (backend?.isCacheable(job.config) ?? true)
@@ -129,8 +148,8 @@ struct StepRunner: Sendable {
 
     /// Computes the unit's cache key and, when allowed, finds a reusable earlier execution (settled
     /// as a cache hit, not yet committed).
-    func keyed(_ job: UnitJob, backend: Backend?) throws -> (StepRecord, SettledUnit?) {
-        let keyed = try key(job, backend: backend)
+    func keyed(_ job: UnitJob, backend: Backend?, sourceIdentity: [String: String] = [:]) throws -> (StepRecord, SettledUnit?) {
+        let keyed = try key(job, backend: backend, sourceIdentity: sourceIdentity)
         guard keyed.mayReuse else { return (keyed.step, nil) }
         return (keyed.step, try reuse(keyed, job: job, found: try store.cachedExecution(key: keyed.step.cacheKey!)))
     }
@@ -254,7 +273,8 @@ struct StepRunner: Sendable {
         var step = job.record
         do {
             let backend = try resolveBackend(job.spec.uses)
-            let (keyedStep, cached) = try keyed(job, backend: backend)
+            let identity = try await backend.sourceIdentity(job.config, projectDirectory: project.root)
+            let (keyedStep, cached) = try keyed(job, backend: backend, sourceIdentity: identity)
             if let cached { return commit(cached) }
             step = keyedStep
             let lastAttempt = job.priorAttempts + job.spec.retry.retries + 1
