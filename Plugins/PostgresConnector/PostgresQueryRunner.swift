@@ -111,6 +111,7 @@ struct PostgresQueryRunner {
             } catch {
                 throw PostgresConnectorError.badQuery(target: source.printable, query: source.secrets.scrub(query), message: describe(error))
             }
+            if rowCount == 0 { builders = try await emptyResultColumns(connection, query: query, binds: binds) }
             do {
                 return try Dataset(columns: builders.map { $0.finish() }, rowCount: rowCount)
             } catch let error as DatasetError {
@@ -118,6 +119,31 @@ struct PostgresQueryRunner {
                                                       message: "\(error.message); give each result column its own name with AS")
             }
         }
+    }
+}
+
+extension PostgresQueryRunner {
+    /// The typed, empty columns of a query that returned no rows. postgres-nio shows a result's
+    /// column types only with a row, so the query runs once more as a subquery outer-joined to one
+    /// row: its single row of NULLs carries the types. A statement that cannot be a subquery (one
+    /// that writes) gives no columns.
+    func emptyResultColumns(_ connection: PostgresConnection, query: String, binds: PostgresBindings) async throws -> [PostgresColumnBuilder] {
+        var body = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        while body.hasSuffix(";") { body = String(body.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let wrapped = "SELECT mlp_result.* FROM (SELECT 1) AS mlp_one LEFT JOIN (\n\(body)\n) AS mlp_result ON true"
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: wrapped, binds: binds), logger: Self.logger)
+            for try await row in rows {
+                let builders = row.map { PostgresColumnBuilder(name: $0.columnName, type: $0.dataType) }
+                for builder in builders { try builder.checkMapped() }
+                return builders
+            }
+        } catch let error as PostgresConnectorError {
+            throw error
+        } catch {
+            return []
+        }
+        return []
     }
 }
 

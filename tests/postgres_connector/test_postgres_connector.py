@@ -123,6 +123,22 @@ def rows_of(project, step):
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
+TYPES = {"id": "int64", "i2": "int64", "i8": "int64", "f4": "double", "f8": "double", "n": "double", "b": "bool", "s": "string",
+         "v": "string", "c": "string", "d": "string", "ts": "string", "u": "string", "j": "string"}
+
+
+def column_types(project, step):
+    """The dataset's column types, read by pyarrow from the Parquet that `mlp dataset convert` writes of it."""
+    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow reads the dataset's column types (CI installs it)")
+    digest = step["outputs"]["data"]["artifact"]
+    copy = project.root.parent / f"{digest}.mlpds"
+    shutil.copyfile(project.root / ".mlp" / "artifacts" / "sha256" / digest[:2] / digest, copy)
+    out = project.root.parent / f"{digest}.parquet"
+    project.mlp("dataset", "convert", str(copy), str(out))
+    schema = pq.read_schema(out)
+    return {field.name: str(field.type) for field in schema}
+
+
 def test_rows_types_caching_and_no_secret(postgres, tmp_path):
     admin, port = postgres
     root = tmp_path / "project"
@@ -138,6 +154,7 @@ def test_rows_types_caching_and_no_secret(postgres, tmp_path):
     assert load["status"] == "succeeded" and load["outputs"]["rows"] == 3, load
     assert load["cache_explanation"][0].startswith("never cached: connector/postgres runs every time without a version:"), load
     rows = rows_of(project, load)
+    assert column_types(project, load) == TYPES
     assert [row["id"] for row in rows] == [1, 2, 3]
     first, nulls, third = rows
     assert first == {"id": 1, "i2": 7, "i8": 9000000000, "f4": 1.5, "f8": 2.25, "n": 3.125, "b": True, "s": "hello", "v": "vé",
@@ -173,6 +190,13 @@ def test_rows_types_caching_and_no_secret(postgres, tmp_path):
     system_identifier = psql(admin, "SELECT system_identifier FROM pg_control_system()")
     assert system_identifier and f'"source.server":"{system_identifier}"'.encode() in store
     assert b'"source.' in store and b"reader" not in store.split(b'"source.database"')[1][:40]
+
+    # An empty result keeps its typed columns.
+    project.write("mlp.yaml", PIPELINE.format(extra="").replace("id >= $1", "id >= $1 + 100"))
+    project.mlp("run")
+    run, steps = project.show()
+    assert steps["load"]["outputs"]["rows"] == 0, steps["load"]
+    assert column_types(project, steps["load"]) == TYPES
 
     # The connection string from a file inside the project; one outside it is refused.
     project.write("secrets/pg.url", f"postgres://reader:{ENCODED}@127.0.0.1:{port}/mlp\n")
