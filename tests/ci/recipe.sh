@@ -76,7 +76,7 @@ project="$work/proj"
 
 echo "recipe.sh: 1. GitHub Actions, first run (no champion yet)"
 github "$project" || fail "the first run's job failed ($?)"
-expect "$project/reports/junit.xml" '<testsuite name="proj" tests="6" failures="0" errors="0" skipped="0"'
+expect "$project/reports/junit.xml" '<testsuite name="proj" tests="7" failures="0" errors="0" skipped="0"'
 expect "$project/reports/report.md" "no baseline: breast-cancer-logreg@champion does not exist yet"
 expect "$project/reports/report.md" "| **auc** | 0.9956 |"
 expect "$project/.summary.md" "## ✅ mlp run"

@@ -68,15 +68,15 @@ def test_junit_of_a_run_with_a_failing_data_check_and_a_failing_gate(project):
     for case in suite:
         by_outcome.setdefault(outcome(case), []).append(case.name)
 
-    # 6 steps + 10 schema rules + 1 auto_approve_if + 3 threshold rules.
-    assert suite.tests == len(list(suite)) == 20, by_outcome
+    # 7 steps + 10 schema rules + 1 auto_approve_if + 3 threshold rules.
+    assert suite.tests == len(list(suite)) == 21, by_outcome
     # check (step), rows.max, mean_radius max, gate (rejected), auc min 0.999.
     assert suite.failures == 5 and sorted(by_outcome["failure"]) == sorted([
         "check", "dataset: rows.max", "column 'mean_radius': max", "gate", "threshold: auc min 0.999"]), by_outcome
     # No champion yet: the change rule is skipped; register never ran.
     assert suite.skipped == 2 and sorted(by_outcome["skipped"]) == ["register", "threshold: auc min_relative_change 0.01 against @champion"]
     assert suite.errors == 0
-    assert len(by_outcome["passed"]) == 13
+    assert len(by_outcome["passed"]) == 14
 
     rows_max = found[("proj.check", "dataset: rows.max")].result[0]
     assert rows_max.message == "dataset: rows.max: has 569 rows, more than the maximum 200"

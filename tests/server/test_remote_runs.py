@@ -86,7 +86,7 @@ def test_template_run_reported_to_the_server_reads_the_same_from_another_folder(
     runs = as_json(mlp("runs", "--json", *server, cwd=elsewhere, token=viewer))
     assert [r["id"] for r in runs] == [run_id]
     assert runs[0]["status"] == "succeeded" and runs[0]["interrupted"] is False
-    assert runs[0]["steps"] == {"succeeded": 5}
+    assert runs[0]["steps"] == {"succeeded": 6}
 
     local_run = as_json(mlp("runs", "--json", cwd=local))[0]["id"]
     _, local_finals, local_artifacts, local_lineage, local_steps = run_view(local, local_run)
