@@ -150,6 +150,18 @@ import MLPStore
         #expect(Set(csvItems.map(\.cacheKey)).isDisjoint(with: Set(items.map(\.cacheKey))))
     }
 
+    @Test func pruningDropsCopiesOfDatasetsNoLongerStoredAndOldTemporaryFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-exchange-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let names = ["aaa.parquet", "aaa.csv", "bbb.parquet", "bbb.jsonl", "ccc.parquet.1.x.tmp", "ddd.csv.2.y.tmp"]
+        for name in names { try "x".write(toFile: "\(directory)/\(name)", atomically: false, encoding: .utf8) }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: "\(directory)/ccc.parquet.1.x.tmp")
+        let removed = DatasetExchange.prune(cacheDirectory: directory, minimumAge: 3600, isStored: { $0 == "aaa" })
+        #expect(removed == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["aaa.csv", "aaa.parquet", "ddd.csv.2.y.tmp"])
+    }
+
     // MARK: outputs
 
     @Test func aDatasetOutputIsImportedFromParquetCSVOrJSONLines() async throws {

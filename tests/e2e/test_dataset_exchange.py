@@ -119,6 +119,14 @@ def test_a_python_step_reads_parquet_csv_and_json_lines_and_writes_each_back(pro
     explained = project.mlp("show", "latest", "--explain-cache").stdout
     assert "format of dataset input 'data' changed: csv → jsonl" in explained, explained
 
+    # `mlp gc` drops copies whose dataset is gone and leftovers of a killed conversion; the rest stay.
+    folder = project.root / ".mlp" / "exchange"
+    kept = sorted(p.name for p in folder.iterdir())
+    (folder / ("0" * 64 + ".parquet")).write_bytes(b"PAR1")
+    (folder / ("0" * 64 + ".csv.123.tmp")).write_bytes(b"id")
+    project.mlp("gc", "--min-age", "0")
+    assert sorted(p.name for p in folder.iterdir()) == kept
+
 
 def test_an_unknown_format_and_an_unreadable_output_are_located_errors(project):
     project.write("data.csv", CSV)

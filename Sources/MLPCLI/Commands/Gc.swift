@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLPCore
+import MLPEngine
 import MLPStore
 #if canImport(Glibc)
 import Glibc
@@ -42,6 +43,12 @@ extension MLPCommandLine {
             let store = try project.openStore()
             let artifacts = try project.openArtifacts()
             let result = try artifacts.collectGarbage(keeping: try store.referencedArtifactDigests(), minimumAge: minAge, dryRun: dryRun)
+            if !dryRun {
+                // Parquet / CSV / JSON-lines copies handed to script steps go with their dataset.
+                let removed = Set(result.removed.map(\.digest))
+                DatasetExchange.prune(cacheDirectory: DatasetExchange.cacheDirectory(stateDirectory: project.stateDirectory), minimumAge: minAge,
+                                      isStored: { !removed.contains($0) && FileManager.default.fileExists(atPath: artifacts.blobPath($0)) })
+            }
             if output.json {
                 try Format.printJSON(JSONValue.object([
                     "dry_run": .bool(dryRun), "removed": .number(Double(result.removed.count)), "bytes": .number(Double(result.removedBytes)),

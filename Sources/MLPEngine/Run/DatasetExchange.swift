@@ -85,6 +85,30 @@ public enum DatasetExchange {
         }
     }
 
+    /// Removes converted files whose dataset is no longer stored (`isStored(digest)` is false) and
+    /// temporary files older than `minimumAge` seconds (left by a killed conversion); returns how
+    /// many files went. The folder is a cache: anything removed is rebuilt when a step needs it.
+    @discardableResult
+    public static func prune(cacheDirectory: String, minimumAge: Double, isStored: (String) -> Bool) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []
+        let now = Date().timeIntervalSince1970
+        var removed = 0
+        for name in names {
+            let path = "\(cacheDirectory)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            let gone: Bool
+            if name.hasSuffix(".tmp") {
+                gone = now - Double(info.st_mtim.tv_sec) >= minimumAge
+            } else {
+                let digest = String(name.prefix { $0 != "." })
+                gone = !isStored(digest)
+            }
+            if gone, unlink(path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     /// Whether a converted file looks whole (a crash mid-write leaves only a temporary file, but a
     /// truncated or emptied cache file is rewritten rather than handed over).
     static func isComplete(_ path: String, format: DatasetExchangeFormat) -> Bool {
