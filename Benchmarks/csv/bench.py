@@ -11,7 +11,8 @@ comes first), one repetition of each in turn:
   committing), and the whole command (adds process start, the store, checking mlp.yaml, and the
   cache key, which hashes the input file with SHA-256 even under --no-cache).
 - pandas: pandas_read.py in a fresh process each repetition; `pd.read_csv(path)` with its
-  defaults timed inside the process (after import), and the whole process.
+  defaults (the C engine) timed inside the process (after import), and the whole process; and
+  the same with `engine="pyarrow"` (pyarrow's multithreaded reader), unless --no-pyarrow.
 MB/s = file bytes / 1e6 / seconds. Rows read are checked to be equal on both sides.
 """
 
@@ -54,10 +55,10 @@ def sample_mlp(binary, root, csv_path):
             "wall_s": wall, "rows": step["outputs"]["rows"], "load1": load}
 
 
-def sample_pandas(python, csv_path):
+def sample_pandas(python, csv_path, engine="c"):
     load = os.getloadavg()[0]
     t = time.perf_counter()
-    p = subprocess.run([python, os.path.join(HERE, "pandas_read.py"), csv_path], stdout=subprocess.PIPE,
+    p = subprocess.run([python, os.path.join(HERE, "pandas_read.py"), csv_path, engine], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t
     if p.returncode != 0:
@@ -81,6 +82,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--command", default="")
     ap.add_argument("--report-only", metavar="JSON")
+    ap.add_argument("--no-pyarrow", action="store_true", help="skip pandas' pyarrow engine")
     a = ap.parse_args()
     if a.report_only:
         with open(a.report_only) as f:
@@ -97,16 +99,23 @@ def main():
     print("# start: %s" % up_start, file=sys.stderr)
     sample_mlp(binary, root, csv_path)  # warm-ups, not recorded
     warm = sample_pandas(a.pandas_python, csv_path)
-    M, P = [], []
+    arrow = not a.no_pyarrow
+    if arrow:
+        sample_pandas(a.pandas_python, csv_path, "pyarrow")
+    M, P, A = [], [], []
     for i in range(a.reps):
-        for f in ((lambda: M.append(sample_mlp(binary, root, csv_path)), lambda: P.append(sample_pandas(a.pandas_python, csv_path)))
-                  if i % 2 == 0 else
-                  (lambda: P.append(sample_pandas(a.pandas_python, csv_path)), lambda: M.append(sample_mlp(binary, root, csv_path)))):
+        sides = [lambda: M.append(sample_mlp(binary, root, csv_path)), lambda: P.append(sample_pandas(a.pandas_python, csv_path))]
+        if arrow:
+            sides.append(lambda: A.append(sample_pandas(a.pandas_python, csv_path, "pyarrow")))
+        # rotate which side goes first
+        for f in sides[i % len(sides):] + sides[:i % len(sides)]:
             f()
-        if M[-1]["rows"] != P[-1]["rows"]:
-            sys.exit("rows differ: mlp %d, pandas %d" % (M[-1]["rows"], P[-1]["rows"]))
-        print("# rep %d: mlp step %.2fs (whole %.2fs), pandas read_csv %.2fs (whole %.2fs), load %.1f" % (
-            i + 1, M[-1]["step_s"], M[-1]["wall_s"], P[-1]["read_s"], P[-1]["wall_s"], os.getloadavg()[0]), file=sys.stderr)
+        for other, name in ((P, "pandas"), (A, "pandas/pyarrow")):
+            if other and M[-1]["rows"] != other[-1]["rows"]:
+                sys.exit("rows differ: mlp %d, %s %d" % (M[-1]["rows"], name, other[-1]["rows"]))
+        print("# rep %d: mlp step %.2fs (whole %.2fs), pandas read_csv %.2fs (whole %.2fs)%s, load %.1f" % (
+            i + 1, M[-1]["step_s"], M[-1]["wall_s"], P[-1]["read_s"], P[-1]["wall_s"],
+            ", pyarrow engine %.2fs (whole %.2fs)" % (A[-1]["read_s"], A[-1]["wall_s"]) if A else "", os.getloadavg()[0]), file=sys.stderr)
     up_end = uptime()
     print("# end: %s" % up_end, file=sys.stderr)
     shutil.rmtree(root, ignore_errors=True)
@@ -120,6 +129,11 @@ def main():
                     "pandas_import_s": summ([p["import_s"] for p in P])},
         "samples": {"mlp": M, "pandas": P},
     }
+    if A:
+        result["pyarrow_version"] = A[0].get("pyarrow_version")
+        result["summary"]["pyarrow_read_s"] = summ([p["read_s"] for p in A])
+        result["summary"]["pyarrow_wall_s"] = summ([p["wall_s"] for p in A])
+        result["samples"]["pandas_pyarrow"] = A
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(result, f, indent=2)
@@ -129,21 +143,29 @@ def main():
 def report(r):
     S, mb = r["summary"], r["bytes"] / 1e6
     loads = [x["load1"] for v in r["samples"].values() for x in v]
-    L = ["Run %s on %s (%d CPUs), mlp %s, pandas %s; %.1f MB, %s rows; medians of %d repetitions, [min–max]." % (
-        r["date"], r["host"], r["cpus"], r["mlp_version"], r["pandas_version"], mb, "{:,}".format(r["rows"]), r["reps"]),
+    L = ["Run %s on %s (%d CPUs), mlp %s, pandas %s%s; %.1f MB, %s rows; medians of %d repetitions, [min–max]." % (
+        r["date"], r["host"], r["cpus"], r["mlp_version"], r["pandas_version"],
+        ", pyarrow %s" % r["pyarrow_version"] if r.get("pyarrow_version") else "", mb, "{:,}".format(r["rows"]), r["reps"]),
         "Load at start: `%s`" % r["uptime_start"], "Load at end:   `%s`" % r["uptime_end"],
         "1-minute load when each sample started: median %.2f, range %.2f–%.2f." % (statistics.median(loads), min(loads), max(loads)), "",
         "| reader | time | MB/s |", "|---|---:|---:|"]
     for label, key in (("mlp `connector/csv` step (parse + write dataset + store)", "mlp_step_s"),
                        ("mlp whole `mlp run` command", "mlp_wall_s"),
                        ("pandas `read_csv` (in process, after import)", "pandas_read_s"),
-                       ("pandas whole process (python start + import + read_csv)", "pandas_wall_s")):
+                       ("pandas whole process (python start + import + read_csv)", "pandas_wall_s"),
+                       ("pandas `read_csv(engine=\"pyarrow\")` (in process, after import)", "pyarrow_read_s"),
+                       ("pandas pyarrow engine, whole process", "pyarrow_wall_s")):
+        if key not in S:
+            continue
         s = S[key]
         L.append("| %s | %.3f s [%.3f–%.3f] | %.1f [%.1f–%.1f] |" % (label, s["median"], s["min"], s["max"], mb / s["median"],
                                                                    mb / s["max"], mb / s["min"]))
     L.append("")
     L.append("pandas / mlp time: %.2fx (read_csv vs the connector step), %.2fx (whole processes)." % (
         S["pandas_read_s"]["median"] / S["mlp_step_s"]["median"], S["pandas_wall_s"]["median"] / S["mlp_wall_s"]["median"]))
+    if "pyarrow_read_s" in S:
+        L.append("pandas pyarrow engine / mlp time: %.2fx (read_csv vs the connector step), %.2fx (whole processes)." % (
+            S["pyarrow_read_s"]["median"] / S["mlp_step_s"]["median"], S["pyarrow_wall_s"]["median"] / S["mlp_wall_s"]["median"]))
     return "\n".join(L)
 
 

@@ -4,7 +4,7 @@
 #   Benchmarks/csv/run.sh                     # REPS=5, a 200 MB file
 #   MLP=/path/to/mlp REPS=3 MB=50 Benchmarks/csv/run.sh
 #
-# Makes Benchmarks/.venv-csv (git-ignored; pip install pandas) if missing, the input
+# Makes Benchmarks/.venv-csv (git-ignored; pip install pandas pyarrow) if missing, the input
 # Benchmarks/csv/data/mixed-<MB>mb-seed<SEED>.csv (git-ignored; generate.py, seeded) if missing,
 # then runs bench.py (stdlib only): a Markdown table on stdout, progress and the load on
 # stderr, every sample in Benchmarks/results/csv.json (git-ignored).
@@ -26,10 +26,10 @@ if [[ ! -x "$MLP" ]]; then
   echo "no mlp binary at $MLP (build it: swift build -c release --product mlp, or set MLP=...)" >&2
   exit 1
 fi
-if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
-  echo "# installing pandas into $VENV" >&2
+if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import pandas, pyarrow' 2>/dev/null; then
+  echo "# installing pandas and pyarrow into $VENV" >&2
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet pandas
+  "$VENV/bin/pip" install --quiet pandas pyarrow
 fi
 if [[ ! -f "$CSV" ]]; then
   mkdir -p "$HERE/data"

@@ -209,6 +209,18 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
     }
 
+    @Test func quotesAreCountedEightBytesAtATimeLikeOneByOne() {
+        var generator = SplitMix64(seed: 3)
+        let pool: [UInt8] = [0x22, 0x22 ^ 0x80, 0xA2, 0x21, 0x23, 0, 0xFF, 0x02]
+        let bytes = (0..<1000).map { _ in pool[Int.random(in: 0...7, using: &generator)] }
+        bytes.withUnsafeBufferPointer { buffer in
+            for (from, to) in [(0, 1000), (3, 997), (5, 12), (7, 7), (1, 8)] {
+                let expected = buffer[from..<to].filter { $0 == UInt8(ascii: "\"") }.count
+                #expect(CSVParser.countQuotes(buffer.baseAddress!, from: from, to: to) == expected)
+            }
+        }
+    }
+
     @Test func theProfileCountsTextLikeADictionary() throws {
         var generator = SplitMix64(seed: 7)
         let words = (0..<500).map { "w\($0)-\(String(repeating: "x", count: $0 % 19))" }

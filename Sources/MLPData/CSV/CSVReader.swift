@@ -251,9 +251,7 @@ struct CSVParser {
         for k in 1..<count {
             let target = from + (to - from) / count * k
             if target > i {
-                var n = 0
-                for j in i..<target { n &+= p[j] == quote ? 1 : 0 }
-                quotes &+= n
+                quotes &+= Self.countQuotes(p, from: i, to: target)
                 i = target
             }
             while i < to {
@@ -270,6 +268,25 @@ struct CSVParser {
             bounds.append(i)
         }
         return bounds
+    }
+
+    /// The number of `"` bytes in `from..<to`, eight bytes at a time: a byte of `x = word ^ 0x22…` is zero
+    /// exactly when bit 7 of `~(((x & 0x7F…) + 0x7F…) | x | 0x7F…)` is set in it (no carry crosses bytes).
+    static func countQuotes(_ p: UnsafePointer<UInt8>, from: Int, to: Int) -> Int {
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let quotes: UInt64 = 0x2222_2222_2222_2222
+        var n = 0
+        var i = from
+        while i + 8 <= to {
+            let x = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ quotes
+            n &+= (~(((x & low) &+ low) | x | low)).nonzeroBitCount
+            i += 8
+        }
+        while i < to {
+            if p[i] == UInt8(ascii: "\"") { n &+= 1 }
+            i += 1
+        }
+        return n
     }
 
     /// One part's result.
