@@ -150,6 +150,34 @@ import MLPStore
         #expect(Set(csvItems.map(\.cacheKey)).isDisjoint(with: Set(items.map(\.cacheKey))))
     }
 
+    @Test func aListOfDatasetsFromAFanOutIsHandedOverAsParquetFilesToo() async throws {
+        let sandbox = try Sandbox(#"""
+            name: fanin
+            steps:
+              each:
+                uses: shell
+                foreach: {range: 3}
+                with: {run: 'printf "n\n%s\n" "$MLP_INDEX" > "$MLP_OUTPUTS/part.csv"'}
+                outputs: {part: dataset}
+              all:
+                uses: shell
+                format: jsonl
+                with:
+                  parts: "${{ steps.each.outputs.part }}"
+                  run: 'printf %s "$MLP_INPUT_PARTS" > "$MLP_OUTPUTS/parts"'
+                outputs: {parts: json}
+            """#)
+        let (run, steps) = try await sandbox.run()
+        #expect(run.status == .succeeded, "\(run.error ?? "") \(steps.mapValues { $0.error ?? "" })")
+        guard case .array(let parts)? = sandbox.outputs(steps["all"])["parts"] else { Issue.record("no list"); return }
+        #expect(parts.count == 3)
+        for (index, part) in parts.enumerated() {
+            let path = try #require(part["path"]?.stringValue)
+            #expect(path.hasSuffix(".jsonl") && path.contains("/.mlp/exchange/"), "\(path)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"n\": \(index)}\n")
+        }
+    }
+
     @Test func pruningDropsCopiesOfDatasetsNoLongerStoredAndOldTemporaryFiles() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-exchange-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -199,6 +227,7 @@ import MLPStore
         #expect(jsonl.contains("output 'data' (dataset)") && jsonl.contains("data.jsonl") && jsonl.contains("line 2"), "\(jsonl)")
         let parquet = steps["parquet"]?.error ?? ""
         #expect(parquet.contains("output 'data' (dataset)") && parquet.contains("not a readable parquet file"), "\(parquet)")
-        #expect((steps["missing"]?.error ?? "").contains("did not write its output 'data'"))
+        let missing = steps["missing"]?.error ?? ""
+        #expect(missing.contains("did not write its output 'data'"), "\(missing)")
     }
 }
