@@ -18,6 +18,22 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["d.mlpds"])
     }
 
+    /// Values whose statistics do not fit a Double (squares of 1e300) or are not numbers at all
+    /// (infinities, NaN) still give a dataset that is written: those statistics are left out.
+    @Test func aProfileLeavesOutStatisticsThatAreNotFinite() throws {
+        let directory = try temporaryDirectory()
+        let dataset = try Dataset(columns: [.float("huge", [1e300, -1e300, 3]), .float("odd", [.infinity, 1, .nan]),
+                                            .float("plain", [1, 2, nil])])
+        let profile = Profile(dataset)
+        try DatasetFile.write(dataset, to: directory + "/d.mlpds", profile: profile)
+        let huge = try #require(profile.columns.first { $0.name == "huge" })
+        #expect(huge.min == -1e300 && huge.max == 1e300 && huge.std == nil)
+        let odd = try #require(profile.columns.first { $0.name == "odd" })
+        #expect(odd.mean == nil && odd.std == nil)
+        let plain = try #require(profile.columns.first { $0.name == "plain" })
+        #expect(plain.mean == 1.5 && plain.std != nil)
+    }
+
     @Test func emptyDatasetsRoundTrip() throws {
         let path = try temporaryDirectory() + "/e.mlpds"
         let none = try Dataset(columns: [], rowCount: 0)

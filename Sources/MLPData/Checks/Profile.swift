@@ -111,10 +111,16 @@ extension Profile.ColumnProfile {
             for value in values { add(double(value)) }
         }
         guard n > 0 else { return }
-        min = low
-        max = high
-        self.mean = mean
-        if n > 1 { std = (m2 / (n - 1)).squareRoot() }
+        // A statistic that is not finite (an infinite or NaN value in the data, or one that
+        // overflows, as squares of 1e300 do) is left out: JSON has no number for it, and the
+        // profile is written with every dataset.
+        min = low.isFinite ? low : nil
+        max = high.isFinite ? high : nil
+        self.mean = mean.isFinite ? mean : nil
+        if n > 1 {
+            let deviation = (m2 / (n - 1)).squareRoot()
+            std = deviation.isFinite ? deviation : nil
+        }
     }
 
     mutating func setFrequencies(_ counts: [(String, Int)]) {
