@@ -38,6 +38,12 @@ TOKEN = "conformance-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
+def auth():
+    """The token's header, as a fresh dict: tritonclient adds Inference-Header-Content-Length to the
+    headers dict it is given, which would then go with the next (JSON) request too."""
+    return dict(AUTH)
+
+
 def breast_cancer_rows(count):
     lines = CSV.read_text().splitlines()
     header = lines[0].split(",")
@@ -56,7 +62,7 @@ class Server:
         self.url = url
         self.client = triton.InferenceServerClient(url=url.removeprefix("http://"), concurrency=8)
 
-    def get(self, path, headers=AUTH):
+    def get(self, path, headers=auth()):
         request = urllib.request.Request(self.url + path, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -83,8 +89,8 @@ def server(tmp_path_factory):
 def test_health_and_server_metadata(server):
     assert server.client.is_server_live()
     assert server.client.is_server_ready()
-    metadata = server.client.get_server_metadata(headers=AUTH)
-    assert metadata["name"] == "mlp" and metadata["version"] and metadata["extensions"] == []
+    metadata = server.client.get_server_metadata(headers=auth())
+    assert metadata["name"] == "mlp" and metadata["version"] and metadata["extensions"] == ["binary_tensor_data"]
     assert [m["name"] for m in server.announced["models"]][0] == "bc"
 
 
@@ -97,25 +103,31 @@ def test_the_token_guards_everything_but_health(server):
 
 
 def test_tabular_model_metadata_and_readiness(server):
-    metadata = server.client.get_model_metadata("bc", headers=AUTH)
+    metadata = server.client.get_model_metadata("bc", headers=auth())
     assert metadata["name"] == "bc" and metadata["versions"] == ["1"] and metadata["platform"] == "mlp-tabular"
     assert metadata["inputs"] == [{"name": "features", "datatype": "FP64", "shape": [-1, 30]}]
     assert metadata["outputs"] == [{"name": "label", "datatype": "BYTES", "shape": [-1]},
                                    {"name": "probabilities", "datatype": "FP64", "shape": [-1, 2]}]
-    assert server.client.get_model_metadata("bc", model_version="1", headers=AUTH) == metadata
-    assert server.client.is_model_ready("bc", headers=AUTH)
-    assert server.client.is_model_ready("bc", model_version="1", headers=AUTH)
-    assert not server.client.is_model_ready("bc", model_version="7", headers=AUTH)
-    assert not server.client.is_model_ready("absent", headers=AUTH)
+    assert server.client.get_model_metadata("bc", model_version="1", headers=auth()) == metadata
+    assert server.client.is_model_ready("bc", headers=auth())
+    assert server.client.is_model_ready("bc", model_version="1", headers=auth())
+    assert not server.client.is_model_ready("bc", model_version="7", headers=auth())
+    assert not server.client.is_model_ready("absent", headers=auth())
 
 
+# binary=True is tritonclient's default: inputs as bytes after the JSON header, outputs asked for
+# as bytes (the binary tensor data extension); binary=False forces plain JSON both ways.
+BINARY = pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
+
+
+@BINARY
 @pytest.mark.parametrize("datatype", ["FP64", "FP32"])
-def test_tabular_infer_classifies_the_training_data(server, datatype):
+def test_tabular_infer_classifies_the_training_data(server, datatype, binary):
     rows, truth = breast_cancer_rows(60)
     features = triton.InferInput("features", list(rows.shape), datatype)
-    features.set_data_from_numpy(rows.astype(np.float64 if datatype == "FP64" else np.float32), binary_data=False)
-    outputs = [triton.InferRequestedOutput("label", binary_data=False), triton.InferRequestedOutput("probabilities", binary_data=False)]
-    result = server.client.infer("bc", [features], outputs=outputs, request_id="bc-1", headers=AUTH)
+    features.set_data_from_numpy(rows.astype(np.float64 if datatype == "FP64" else np.float32), binary_data=binary)
+    outputs = [triton.InferRequestedOutput("label", binary_data=binary), triton.InferRequestedOutput("probabilities", binary_data=binary)]
+    result = server.client.infer("bc", [features], outputs=outputs, request_id="bc-1", headers=auth())
     labels = [label.decode() if isinstance(label, bytes) else label for label in result.as_numpy("label")]
     probabilities = result.as_numpy("probabilities")
     assert probabilities.shape == (60, 2) and probabilities.dtype == np.float64
@@ -125,8 +137,37 @@ def test_tabular_infer_classifies_the_training_data(server, datatype):
     assert accuracy >= 0.9, f"accuracy {accuracy}"
     response = result.get_response()
     assert response["model_name"] == "bc" and response["model_version"] == "1" and response["id"] == "bc-1"
-    versioned = server.client.infer("bc", [features], model_version="1", outputs=outputs, headers=AUTH)
+    assert all(("data" in output) != binary for output in response["outputs"]), response
+    versioned = server.client.infer("bc", [features], model_version="1", outputs=outputs, headers=auth())
     assert np.array_equal(versioned.as_numpy("probabilities"), probabilities)
+    # tritonclient's defaults (no outputs named: every output in binary) answer the same.
+    plain = triton.InferInput("features", list(rows.shape), datatype)
+    plain.set_data_from_numpy(rows.astype(np.float64 if datatype == "FP64" else np.float32))
+    default = server.client.infer("bc", [plain], headers=auth())
+    assert np.array_equal(default.as_numpy("probabilities"), probabilities)
+    assert [label.decode() for label in default.as_numpy("label")] == labels
+
+
+def test_malformed_binary_bodies_are_refused_with_a_clear_message(server):
+    header = json.dumps({"inputs": [{"name": "features", "shape": [1, 30], "datatype": "FP64",
+                                     "parameters": {"binary_data_size": 240}}]}).encode()
+    row = np.zeros(30, dtype="<f8").tobytes()
+    cases = [
+        (header + row[:100], str(len(header)), "input 'features': binary_data_size 240 overruns the body: 100 bytes"),
+        (header + row + b"xx", str(len(header)), "the body has 2 bytes after the inputs' binary data"),
+        (header + row, str(len(header) + 1000), "says the JSON header is"),
+        (header + row, "-3", "is not a byte count"),
+        (header.replace(b"240", b"16") + row, str(len(header) - 1), "does not match shape [1, 30] of FP64"),
+    ]
+    for body, length, message in cases:
+        request = urllib.request.Request(server.url + "/v2/models/bc/infer", data=body, method="POST",
+                                         headers={**AUTH, "Inference-Header-Content-Length": length})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 400
+        error = json.loads(refused.value.read())["error"]
+        assert message in error, error
+    assert server.client.is_server_live()
 
 
 def test_concurrent_requests_are_batched_and_answered_as_alone(server):
@@ -138,9 +179,9 @@ def test_concurrent_requests_are_batched_and_answered_as_alone(server):
         features.set_data_from_numpy(rows[index:index + 1], binary_data=False)
         return [features]
 
-    alone = [server.client.infer("bc", request(i), outputs=outputs, headers=AUTH).as_numpy("probabilities")[0] for i in range(48)]
+    alone = [server.client.infer("bc", request(i), outputs=outputs, headers=auth()).as_numpy("probabilities")[0] for i in range(48)]
     # async_infer keeps up to `concurrency` (8) requests in flight on the client's connection pool.
-    handles = [server.client.async_infer("bc", request(i), outputs=outputs, headers=AUTH) for i in range(48)]
+    handles = [server.client.async_infer("bc", request(i), outputs=outputs, headers=auth()) for i in range(48)]
     together = [handle.get_result().as_numpy("probabilities")[0] for handle in handles]
     assert all(np.array_equal(a, b) for a, b in zip(alone, together))
     status, text = server.get("/metrics")
@@ -153,12 +194,12 @@ def test_bad_requests_are_refused_with_a_clear_message(server):
     wrong_shape = triton.InferInput("features", [2, 3], "FP64")
     wrong_shape.set_data_from_numpy(np.zeros((2, 3)), binary_data=False)
     with pytest.raises(InferenceServerException) as refused:
-        server.client.infer("bc", [wrong_shape], headers=AUTH)
+        server.client.infer("bc", [wrong_shape], headers=auth())
     assert "must have shape [batch, 30]" in str(refused.value) and refused.value.status() == "400"
     wrong_type = triton.InferInput("features", [1, 30], "INT32")
     wrong_type.set_data_from_numpy(np.zeros((1, 30), dtype=np.int32), binary_data=False)
     with pytest.raises(InferenceServerException) as refused:
-        server.client.infer("bc", [wrong_type], headers=AUTH)
+        server.client.infer("bc", [wrong_type], headers=auth())
     assert "the model takes FP32 or FP64" in str(refused.value)
     request = urllib.request.Request(server.url + "/v2/models/bc/infer", data=b"{not json", headers=AUTH, method="POST")
     with pytest.raises(urllib.error.HTTPError) as malformed:
@@ -175,19 +216,21 @@ def reference_embeddings(count, width=384):
 
 @needs_minilm
 def test_minilm_metadata_and_readiness(server):
-    metadata = server.client.get_model_metadata("minilm", headers=AUTH)
+    metadata = server.client.get_model_metadata("minilm", headers=auth())
     assert metadata["platform"] == "mlp-sentence-embedding" and metadata["versions"] == ["1"]
     assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
     assert metadata["outputs"] == [{"name": "embedding", "datatype": "FP32", "shape": [-1, 384]}]
-    assert server.client.is_model_ready("minilm", headers=AUTH)
+    assert server.client.is_model_ready("minilm", headers=auth())
 
 
 @needs_minilm
-def test_minilm_infer_matches_sentence_transformers(server):
+@BINARY
+def test_minilm_infer_matches_sentence_transformers(server, binary):
     sentences, expected = reference_embeddings(6)
     text = triton.InferInput("text", [len(sentences)], "BYTES")
-    text.set_data_from_numpy(np.array(sentences, dtype=np.object_), binary_data=False)
-    result = server.client.infer("minilm", [text], outputs=[triton.InferRequestedOutput("embedding", binary_data=False)], headers=AUTH)
+    text.set_data_from_numpy(np.array(sentences, dtype=np.object_), binary_data=binary)
+    result = server.client.infer("minilm", [text], outputs=[triton.InferRequestedOutput("embedding", binary_data=binary)], headers=auth())
+    assert ("data" in result.get_response()["outputs"][0]) != binary
     embeddings = result.as_numpy("embedding")
     assert embeddings.shape == (6, 384) and embeddings.dtype == np.float32
     for got, want in zip(embeddings, expected):

@@ -38,6 +38,27 @@ public struct InferenceRequest: Codable, Sendable {
             self.datatype = datatype.rawValue
             self.data = data
         }
+
+        enum CodingKeys: String, CodingKey { case name, shape, datatype, parameters, data }
+
+        /// The `userInfo` key that, set to `true`, lets an input leave out `data` (read as empty):
+        /// the JSON header of a binary-data request, whose bytes follow it (``BinaryTensorData``).
+        static let allowsMissingData = CodingUserInfoKey(rawValue: "mlp.allowsMissingData")!
+
+        /// Decodes the fields in order, as the synthesized decoder did; `data` may be absent only
+        /// under ``allowsMissingData``.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            shape = try container.decode([Int].self, forKey: .shape)
+            datatype = try container.decode(String.self, forKey: .datatype)
+            parameters = try container.decodeIfPresent([String: ParameterValue].self, forKey: .parameters)
+            if decoder.userInfo[Self.allowsMissingData] as? Bool == true {
+                data = try container.decodeIfPresent(TensorData.self, forKey: .data) ?? .numbers([])
+            } else {
+                data = try container.decode(TensorData.self, forKey: .data)
+            }
+        }
     }
 
     /// One output the caller asks for.

@@ -14,15 +14,24 @@ import Glibc
 struct InferenceRequestParser {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    /// The JSON header of a binary-data request (``BinaryTensorData``): an input may leave out
+    /// `data` (read as empty; its bytes follow the header).
+    private let allowsMissingData: Bool
 
     /// Nesting deeper than this (in `data` or in skipped values) gives up.
     static let maximumDepth = 32
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer, allowsMissingData: Bool) {
+        self.bytes = bytes
+        self.allowsMissingData = allowsMissingData
+    }
 
     /// The request in `bytes`, or nil when the fast reader gives up (see the type's documentation).
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> InferenceRequest? {
-        var parser = InferenceRequestParser(bytes)
+    /// With `allowsMissingData` (the JSON header of a binary-data request) an input without
+    /// `data` reads as one with empty data, as `JSONDecoder` reads it with
+    /// ``InferenceRequest/InputTensor/allowsMissingData`` in its `userInfo`.
+    static func parse(_ bytes: UnsafeRawBufferPointer, allowsMissingData: Bool = false) -> InferenceRequest? {
+        var parser = InferenceRequestParser(bytes, allowsMissingData: allowsMissingData)
         guard let request = parser.request() else { return nil }
         parser.skipWhitespace()
         return parser.index == bytes.count ? request : nil
@@ -79,7 +88,8 @@ struct InferenceRequestParser {
             }
             return true
         }
-        guard complete, let name, let shape, let datatype, let data else { return nil }
+        guard complete, let name, let shape, let datatype else { return nil }
+        guard let data = data ?? (allowsMissingData ? .numbers([]) : nil) else { return nil }
         var input = InferenceRequest.InputTensor(name: name, shape: shape, datatype: .fp32, data: data)
         input.datatype = datatype
         input.parameters = parameters

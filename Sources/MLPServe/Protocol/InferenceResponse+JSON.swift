@@ -3,7 +3,11 @@ extension InferenceResponse {
     /// small model's forward pass): the same fields in the same order as its `Codable` encoding,
     /// absent optionals left out, numbers in their shortest round-trip form. Nil when a number is
     /// not finite, which JSON cannot carry (the caller then uses `JSONEncoder`, which says so).
-    func jsonBytes() -> [UInt8]? {
+    ///
+    /// With `binarySizes` (one per output), an output with a size is written with
+    /// `"parameters":{"binary_data_size":N}` in place of its data, which follows the JSON
+    /// (``BinaryTensorData``).
+    func jsonBytes(binarySizes: [Int?]? = nil) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out.append(contentsOf: #"{"model_name":"#.utf8)
@@ -28,6 +32,12 @@ extension InferenceResponse {
             }
             out.append(contentsOf: #"],"datatype":"#.utf8)
             Self.appendString(output.datatype.rawValue, to: &out)
+            if let binarySizes, position < binarySizes.count, let size = binarySizes[position] {
+                out.append(contentsOf: #","parameters":{"binary_data_size":"#.utf8)
+                out.append(contentsOf: String(size).utf8)
+                out.append(contentsOf: "}}".utf8)
+                continue
+            }
             out.append(contentsOf: #","data":["#.utf8)
             switch output.data {
             case .numbers(let values):

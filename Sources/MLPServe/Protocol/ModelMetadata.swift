@@ -45,7 +45,7 @@ public struct ServerMetadata: Codable, Sendable, Equatable {
     public var name: String
     /// The server's version.
     public var version: String
-    /// The protocol extensions supported (none yet).
+    /// The protocol extensions supported (`binary_tensor_data`).
     public var extensions: [String]
 
     /// Server metadata from its parts.

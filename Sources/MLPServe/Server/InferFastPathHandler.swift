@@ -56,6 +56,8 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let httpVersion: HTTPVersion
         let keepAlive: Bool
         let started: ContinuousClock.Instant
+        /// The `Inference-Header-Content-Length` header: a binary-data body (``BinaryTensorData``).
+        let binaryHeaderLength: String?
     }
 
     private enum State {
@@ -260,7 +262,7 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return nil
         }
         return Taken(target: target, name: endpoint.name, version: endpoint.version, httpVersion: head.version,
-                     keepAlive: head.isKeepAlive, started: .now)
+                     keepAlive: head.isKeepAlive, started: .now, binaryHeaderLength: head.headers.first(name: BinaryTensorData.headerName))
     }
 
     /// The model name and version of `/v2/models/{name}[/versions/{v}]/infer` (a query string
@@ -292,7 +294,7 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
         var version = taken.version
         do {
             if bodyTooLarge { throw InferenceBody.tooLarge(limit: settings.maxBodyBytes) }
-            let request = try InferenceBody.decode(bytes)
+            let request = try InferenceBody.decode(bytes, binaryHeaderLength: taken.binaryHeaderLength)
             let response: InferenceResponse
             switch taken.target {
             case .model(let model):
@@ -315,6 +317,12 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func respond(_ taken: Taken, request: InferenceRequest, response: InferenceResponse, version: String, context: ChannelHandlerContext) {
         let version = response.modelVersion ?? version
         do {
+            if BinaryTensorData.mayWantBinary(request), let (bytes, headerLength) = BinaryTensorData.answer(response, to: request) {
+                settings.requestLogs?.record(model: taken.name, request: request, response: response, version: version)
+                write(.ok, bytes, taken: taken, binaryHeaderLength: headerLength, context: context)
+                record(taken, version: version, errorStatus: nil)
+                return
+            }
             let bytes = try JSONAnswer.inferenceBytes(response)
             settings.requestLogs?.record(model: taken.name, request: request, response: response, version: version)
             write(.ok, bytes, taken: taken, context: context)
@@ -350,10 +358,17 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Writes the whole answer, head and body, as one buffer straight to the socket side of NIO's
     /// HTTP/1 response encoder (the router's answers still go through it): one allocation and one
     /// `write` instead of a head, a body and an end part for the encoder to turn into bytes.
-    private func write(_ status: HTTPResponseStatus, _ bytes: [UInt8], taken: Taken, context: ChannelHandlerContext) {
+    /// With `binaryHeaderLength`, the body is JSON and binary outputs (``BinaryTensorData``).
+    private func write(_ status: HTTPResponseStatus, _ bytes: [UInt8], taken: Taken, binaryHeaderLength: Int? = nil, context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: bytes.count + 192)
         buffer.writeString("HTTP/\(taken.httpVersion.major).\(taken.httpVersion.minor) \(status.code) \(status.reasonPhrase)\r\n")
-        buffer.writeStaticString("content-type: application/json\r\ncontent-length: ")
+        if let binaryHeaderLength {
+            buffer.writeStaticString("content-type: application/octet-stream\r\ninference-header-content-length: ")
+            buffer.writeString(String(binaryHeaderLength))
+            buffer.writeStaticString("\r\ncontent-length: ")
+        } else {
+            buffer.writeStaticString("content-type: application/json\r\ncontent-length: ")
+        }
         buffer.writeString(String(bytes.count))
         buffer.writeStaticString("\r\ndate: ")
         buffer.writeString(HTTPDate.now())
@@ -516,7 +531,8 @@ final class InferFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler 
             state = .idle
             body = nil
             quiesceHeld = false
-            let closing = Taken(target: taken.target, name: taken.name, version: taken.version, httpVersion: taken.httpVersion, keepAlive: false, started: taken.started)
+            let closing = Taken(target: taken.target, name: taken.name, version: taken.version, httpVersion: taken.httpVersion, keepAlive: false, started: taken.started,
+                                binaryHeaderLength: nil)
             let error = reason == .body
                 ? ServeError(.requestTimeout, "the request body did not arrive within \(settings.limits.requestReadTimeout) of its head; send it whole, faster")
                 : ServeError(.serviceUnavailable, "the server is shutting down and the request body had not arrived; send the request again")

@@ -56,7 +56,8 @@ struct InferenceController<Context: RequestContext> {
         var version = endpoint.version
         do {
             let body = try await collectBody(request)
-            let inference = try InferenceBody.decode(body)
+            let headerLength = request.headers[values: HTTPFields.Element.Name(BinaryTensorData.headerName)!].first
+            let inference = try InferenceBody.decode(body, binaryHeaderLength: headerLength)
             let answer: InferenceResponse
             if let deployment = endpoint as? DeploymentEndpoint {
                 let routed = await deployment.route(inference, routingKey: Self.routingKey(request, deployment))
@@ -66,7 +67,7 @@ struct InferenceController<Context: RequestContext> {
                 answer = try await endpoint.infer(inference)
             }
             requestLogs?.record(model: endpoint.name, request: inference, response: answer, version: answer.modelVersion ?? version)
-            let response = try JSONAnswer.inference(answer)
+            let response = try JSONAnswer.inference(answer, to: inference)
             metrics.recordRequest(model: endpoint.name, version: answer.modelVersion ?? version, seconds: seconds(), errorStatus: nil)
             return response
         } catch {

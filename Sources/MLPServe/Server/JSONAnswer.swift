@@ -23,6 +23,16 @@ enum JSONAnswer {
         (try? JSONEncoder().encode(ErrorBody(error: message))) ?? Data(#"{"error": "unencodable error message"}"#.utf8)
     }
 
+    /// An infer call's answer to `request`: JSON, or with the outputs it asks for as binary data
+    /// (``BinaryTensorData``) the JSON and their bytes, with `Inference-Header-Content-Length`.
+    static func inference(_ answer: InferenceResponse, to request: InferenceRequest) throws -> Response {
+        if BinaryTensorData.mayWantBinary(request), let (bytes, headerLength) = BinaryTensorData.answer(answer, to: request) {
+            let fields: HTTPFields = [.contentType: "application/octet-stream", HTTPFields.Element.Name(BinaryTensorData.headerName)!: String(headerLength)]
+            return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        return try inference(answer)
+    }
+
     /// An infer answer's bytes: ``InferenceResponse/jsonBytes()``, or JSONEncoder for the numbers
     /// JSON cannot carry (so the error says which).
     static func inferenceBytes(_ answer: InferenceResponse) throws -> [UInt8] {

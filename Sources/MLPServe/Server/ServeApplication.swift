@@ -19,7 +19,7 @@ public func buildServeApplication(
     HealthController(models: models).addRoutes(to: router.group("v2/health"))
     let guarded = router.group()
     if let token = arguments.token { guarded.add(middleware: BearerTokenMiddleware(token: token)) }
-    let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: [])
+    let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: ["binary_tensor_data"])
     InferenceController(models: models, metrics: metrics, server: server, maxBodyBytes: arguments.maxBodyBytes, requestLogs: requestLogs).addRoutes(to: guarded)
     MetricsController(metrics: metrics).addRoutes(to: guarded)
     for name in models.names {
