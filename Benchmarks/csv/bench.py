@@ -12,7 +12,9 @@ comes first), one repetition of each in turn:
   cache key, which hashes the input file with SHA-256 even under --no-cache).
 - pandas: pandas_read.py in a fresh process each repetition; `pd.read_csv(path)` with its
   defaults (the C engine) timed inside the process (after import), and the whole process; and
-  the same with `engine="pyarrow"` (pyarrow's multithreaded reader), unless --no-pyarrow.
+  the C engine again with Python-object strings (`mode.string_storage = "python"`, what pandas
+  does without pyarrow installed), and `engine="pyarrow"` (pyarrow's multithreaded reader); these
+  two unless --no-pyarrow.
 MB/s = file bytes / 1e6 / seconds. Rows read are checked to be equal on both sides.
 """
 
@@ -102,20 +104,22 @@ def main():
     arrow = not a.no_pyarrow
     if arrow:
         sample_pandas(a.pandas_python, csv_path, "pyarrow")
-    M, P, A = [], [], []
+        sample_pandas(a.pandas_python, csv_path, "c-python")
+    M, P, A, O = [], [], [], []
     for i in range(a.reps):
         sides = [lambda: M.append(sample_mlp(binary, root, csv_path)), lambda: P.append(sample_pandas(a.pandas_python, csv_path))]
         if arrow:
             sides.append(lambda: A.append(sample_pandas(a.pandas_python, csv_path, "pyarrow")))
+            sides.append(lambda: O.append(sample_pandas(a.pandas_python, csv_path, "c-python")))
         # rotate which side goes first
         for f in sides[i % len(sides):] + sides[:i % len(sides)]:
             f()
-        for other, name in ((P, "pandas"), (A, "pandas/pyarrow")):
+        for other, name in ((P, "pandas"), (A, "pandas/pyarrow"), (O, "pandas/python strings")):
             if other and M[-1]["rows"] != other[-1]["rows"]:
                 sys.exit("rows differ: mlp %d, %s %d" % (M[-1]["rows"], name, other[-1]["rows"]))
         print("# rep %d: mlp step %.2fs (whole %.2fs), pandas read_csv %.2fs (whole %.2fs)%s, load %.1f" % (
             i + 1, M[-1]["step_s"], M[-1]["wall_s"], P[-1]["read_s"], P[-1]["wall_s"],
-            ", pyarrow engine %.2fs (whole %.2fs)" % (A[-1]["read_s"], A[-1]["wall_s"]) if A else "", os.getloadavg()[0]), file=sys.stderr)
+            ", pyarrow engine %.2fs, python strings %.2fs" % (A[-1]["read_s"], O[-1]["read_s"]) if A else "", os.getloadavg()[0]), file=sys.stderr)
     up_end = uptime()
     print("# end: %s" % up_end, file=sys.stderr)
     shutil.rmtree(root, ignore_errors=True)
@@ -134,6 +138,10 @@ def main():
         result["summary"]["pyarrow_read_s"] = summ([p["read_s"] for p in A])
         result["summary"]["pyarrow_wall_s"] = summ([p["wall_s"] for p in A])
         result["samples"]["pandas_pyarrow"] = A
+    if O:
+        result["summary"]["python_strings_read_s"] = summ([p["read_s"] for p in O])
+        result["summary"]["python_strings_wall_s"] = summ([p["wall_s"] for p in O])
+        result["samples"]["pandas_python_strings"] = O
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(result, f, indent=2)
@@ -153,6 +161,7 @@ def report(r):
                        ("mlp whole `mlp run` command", "mlp_wall_s"),
                        ("pandas `read_csv` (in process, after import)", "pandas_read_s"),
                        ("pandas whole process (python start + import + read_csv)", "pandas_wall_s"),
+                       ("pandas `read_csv`, Python-object strings (as without pyarrow), in process", "python_strings_read_s"),
                        ("pandas `read_csv(engine=\"pyarrow\")` (in process, after import)", "pyarrow_read_s"),
                        ("pandas pyarrow engine, whole process", "pyarrow_wall_s")):
         if key not in S:
@@ -163,6 +172,9 @@ def report(r):
     L.append("")
     L.append("pandas / mlp time: %.2fx (read_csv vs the connector step), %.2fx (whole processes)." % (
         S["pandas_read_s"]["median"] / S["mlp_step_s"]["median"], S["pandas_wall_s"]["median"] / S["mlp_wall_s"]["median"]))
+    if "python_strings_read_s" in S:
+        L.append("pandas (Python-object strings) / mlp time: %.2fx (read_csv vs the connector step)." % (
+            S["python_strings_read_s"]["median"] / S["mlp_step_s"]["median"]))
     if "pyarrow_read_s" in S:
         L.append("pandas pyarrow engine / mlp time: %.2fx (read_csv vs the connector step), %.2fx (whole processes)." % (
             S["pyarrow_read_s"]["median"] / S["mlp_step_s"]["median"], S["pyarrow_wall_s"]["median"] / S["mlp_wall_s"]["median"]))
