@@ -1,5 +1,6 @@
 // libFuzzer target: an infer request body, read as `mlp serve` reads it (the fast parser, then
-// JSONDecoder when it gives up), then checked and answered by tabular models behind the protocol:
+// JSONDecoder when it gives up; or, for an input starting with a 0 byte, a binary-data body read by
+// BinaryTensorData with the header length that follows), then checked and answered by tabular models behind the protocol:
 // a classifier taking one input per source column (numeric, one-hot and bool) or `features`, and a
 // regressor taking `features` only. Errors are answers (400s); only a crash, a sanitizer report,
 // an allocation over libFuzzer's limit or a hang is a finding.
@@ -67,12 +68,25 @@ func decode(_ body: UnsafeRawBufferPointer) -> InferenceRequest? {
     return try? JSONDecoder().decode(InferenceRequest.self, from: Data(body))
 }
 
+/// A binary-data body (the binary tensor data extension): an input whose first byte is 0 is
+/// [0, the Inference-Header-Content-Length value as a little-endian Int16 (negative ones too),
+/// then the body: a JSON header and the inputs' bytes]. Nil when BinaryTensorData refuses it (a 400).
+func decodeBinary(_ input: UnsafeRawBufferPointer) -> InferenceRequest? {
+    guard input.count >= 3, input[0] == 0 else { return nil }
+    let length = Int16(bitPattern: UInt16(input[1]) | UInt16(input[2]) << 8)
+    return try? BinaryTensorData.decode(UnsafeRawBufferPointer(rebasing: input[3...]), headerLength: String(length))
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard let request = decode(UnsafeRawBufferPointer(start: data, count: size)) else { return 0 }
+    let input = UnsafeRawBufferPointer(start: data, count: size)
+    let binary = size > 0 && input[0] == 0
+    guard let request = binary ? decodeBinary(input) : decode(input) else { return 0 }
     for endpoint in endpoints {
         do {
             let response = try endpoint.inferInline(request)
+            // Outputs asked for as binary data are written after the JSON (BinaryTensorData.answer).
+            if BinaryTensorData.mayWantBinary(request) { _ = BinaryTensorData.answer(response, to: request) }
             if response.jsonBytes() == nil { _ = try? JSONEncoder().encode(response) }
         } catch {
             _ = "\(error)"   // the 400's message is built from the request: it must not trap either
