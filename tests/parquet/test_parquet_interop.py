@@ -118,3 +118,66 @@ def test_tools_read_files_mlp_writes(codec, layout, tmp_path):
     # DuckDB
     rows = duckdb.sql(f"SELECT * FROM read_parquet('{out}')").fetchall()
     assert rows == [tuple(row.values()) for row in original.to_pylist()]
+
+
+def temporal_names(schema) -> list:
+    return [f.name for f in schema if pa.types.is_date32(f.type) or pa.types.is_timestamp(f.type)]
+
+
+def assert_temporal_round_trip(source: Path, out: Path):
+    """The date and timestamp columns pyarrow reads from `out` (mlp's file) equal those of `source`: types and values."""
+    original = pq.read_table(source)
+    names = temporal_names(original.schema)
+    assert names, f"{source.name} has no date or timestamp column"
+    table = pq.read_table(out)
+    for name in names:
+        want, got = original.column(name), table.column(name)
+        assert got.type == want.type, f"{source.name} -> {out.name}: {name} is {got.type}, expected {want.type}"
+        assert got.to_pylist() == want.to_pylist(), f"{source.name} -> {out.name}: {name} values differ"
+        assert got.null_count == want.null_count
+
+
+def test_dates_and_timestamps_round_trip_through_parquet_and_mlpds(tmp_path):
+    # date32, timestamp[ms], timestamp[us, tz=UTC], timestamp[ns], with nulls, dates before 1970 and past 2038.
+    rows = 3000
+    table = pa.table({
+        "day": pa.array([None if i % 10 == 0 else -40000 + i * 37 for i in range(rows)], pa.int32()).cast(pa.date32()),
+        "ts_ms": pa.array([None if i % 7 == 0 else -5_000 + i * 1_234_567_891 for i in range(rows)], pa.int64()).cast(pa.timestamp("ms")),
+        "ts_us_utc": pa.array([None if i % 9 == 0 else -7 + i * 987_654_321_123 for i in range(rows)], pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        "ts_ns": pa.array([None if i % 11 == 0 else 1_700_000_000_000_000_000 + i * 1_000_000_007 for i in range(rows)], pa.int64()).cast(pa.timestamp("ns")),
+    })
+    source = tmp_path / "temporal.parquet"
+    pq.write_table(table, source, row_group_size=1000)
+    out = tmp_path / "mlp.parquet"
+    mlp("dataset", "convert", source, out)
+    got = pq.read_table(out)
+    assert got.schema.equals(table.schema, check_metadata=False), f"{got.schema} != {table.schema}"
+    assert got.to_pylist() == table.to_pylist()
+    # pandas and DuckDB see the same types and values.
+    pd.testing.assert_frame_equal(pd.read_parquet(out), table.to_pandas())
+    types = {row[0]: row[1] for row in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall()}
+    assert types == {"day": "DATE", "ts_ms": "TIMESTAMP", "ts_us_utc": "TIMESTAMP WITH TIME ZONE", "ts_ns": "TIMESTAMP_NS"}, types
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{out}') WHERE day IS NULL").fetchall()[0][0] == rows // 10
+
+    # Through mlp's own format and back: the annotation is kept.
+    stored = tmp_path / "temporal.mlpds"
+    again = tmp_path / "again.parquet"
+    mlp("dataset", "convert", source, stored)
+    mlp("dataset", "convert", stored, again)
+    assert pq.read_table(again).schema.equals(table.schema, check_metadata=False)
+    assert pq.read_table(again).to_pylist() == table.to_pylist()
+
+
+@pytest.mark.parametrize("writer", ["pyarrow", "duckdb"])
+def test_dates_and_timestamps_other_tools_write_come_back_as_the_same_types(written, writer, tmp_path):
+    # pyarrow's files include INT96 (read as timestamp[ns]), format 1.0 and DELTA / BYTE_STREAM_SPLIT encoded
+    # dates and timestamps; DuckDB's are its DATE and TIMESTAMP, per codec and with PARQUET_VERSION V2.
+    checked = 0
+    for path, _ in written[writer]:
+        if not temporal_names(pq.read_schema(path)):
+            continue
+        out = tmp_path / f"mlp-{path.name}"
+        mlp("dataset", "convert", path, out)
+        assert_temporal_round_trip(path, out)
+        checked += 1
+    assert checked >= 4

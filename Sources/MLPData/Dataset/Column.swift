@@ -79,12 +79,16 @@ public struct Column: Sendable, Hashable {
     public var storage: ColumnStorage
     /// `validity[i] == false` marks row `i` null; `nil` means no row is null.
     public var validity: [Bool]?
+    /// What an `int` column's integers mean when they are dates or timestamps; `nil` for plain values
+    /// (and always for other types).
+    public var logical: LogicalType?
 
-    /// A column; `validity`, when given, must have one entry per row.
-    public init(name: String, storage: ColumnStorage, validity: [Bool]? = nil) {
+    /// A column; `validity`, when given, must have one entry per row; `logical` only on an `int` column.
+    public init(name: String, storage: ColumnStorage, validity: [Bool]? = nil, logical: LogicalType? = nil) {
         self.name = name
         self.storage = storage
         self.validity = validity.flatMap { $0.contains(false) ? $0 : nil }
+        self.logical = storage.type == .int ? logical : nil
     }
 
     /// A float column; `nil` entries are nulls.

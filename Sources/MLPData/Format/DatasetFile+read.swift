@@ -198,7 +198,17 @@ extension DatasetFile {
                 }
                 storage = .categorical(codes: codes, dictionary: dictionary)
             }
-            return Column(name: entry.name, storage: storage, validity: validity)
+            var logical: LogicalType?
+            if let name = entry.logical {
+                guard let known = LogicalType(name: name) else {
+                    throw fail("the column's logical type \"\(name)\" is not one mlp knows (date, timestamp[ms|us|ns] or timestamp[ms|us|ns,UTC]); the file was written by a newer mlp: read it with that version", column: entry.name)
+                }
+                guard entry.type == .int else {
+                    throw fail("the column's logical type \(name) needs an int column, not \(entry.type)", column: entry.name)
+                }
+                logical = known
+            }
+            return Column(name: entry.name, storage: storage, validity: validity, logical: logical)
         }
 
         /// A text buffer: `count + 1` offsets that start at 0, never decrease and end at the byte length, over

@@ -55,7 +55,7 @@ public enum DatasetFile {
                 cursor += padded(payload.byteCount)
             }
             entries.append(.init(name: column.name, type: column.type, encoding: encoding, nulls: column.nullCount,
-                                 dictionarySize: dictionarySize, buffers: buffers))
+                                 dictionarySize: dictionarySize, buffers: buffers, logical: column.logical?.description))
             payloads.append(parts.map(\.1))
         }
         let header = DatasetFileHeader(rows: dataset.rowCount, columns: entries, profile: profile)

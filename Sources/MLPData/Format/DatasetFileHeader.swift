@@ -42,9 +42,12 @@ public struct DatasetFileHeader: Codable, Sendable, Equatable {
         /// The number of dictionary entries, for `dictionary` columns.
         public var dictionarySize: Int?
         public var buffers: [Buffer]
+        /// An `int` column's ``LogicalType`` by its ``LogicalType/description`` (`date`, `timestamp[us,UTC]`, …);
+        /// absent for plain values (and in files written before it existed).
+        public var logical: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case name, type, encoding, nulls, buffers
+            case name, type, encoding, nulls, buffers, logical
             case dictionarySize = "dictionary_size"
         }
     }

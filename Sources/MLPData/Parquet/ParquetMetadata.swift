@@ -50,7 +50,8 @@ enum ParquetTimeUnit: Sendable { case millis, micros, nanos }
 /// The `LogicalType` union members mlp distinguishes.
 enum ParquetLogicalType {
     case string, enumeration, json, date, uuid
-    case timestamp(ParquetTimeUnit)
+    /// `utc`: the type's isAdjustedToUTC.
+    case timestamp(ParquetTimeUnit, utc: Bool)
     case time(ParquetTimeUnit)
     case integer(bitWidth: Int8, signed: Bool)
     case decimal(scale: Int32, precision: Int32)
@@ -224,16 +225,19 @@ extension ThriftReader {
             case 7, 8:
                 try r.expect(type, .structure, field: id == 7 ? "LogicalType.TIME" : "LogicalType.TIMESTAMP")
                 var unit: ParquetTimeUnit?
+                var utc = false
                 try r.readStruct { r, id, type in
                     if id == 2 {
                         try r.expect(type, .structure, field: "unit")
                         unit = try r.timeUnit()
+                    } else if id == 1 {
+                        utc = try r.bool(type, field: "isAdjustedToUTC")
                     } else {
                         try r.skip(type)
                     }
                 }
                 guard let unit else { throw r.fail("a TIME or TIMESTAMP type has no unit") }
-                logical = id == 7 ? .time(unit) : .timestamp(unit)
+                logical = id == 7 ? .time(unit) : .timestamp(unit, utc: utc)
             case 10:
                 try r.expect(type, .structure, field: "LogicalType.INTEGER")
                 var bits: Int8 = 64, signed = true
@@ -381,8 +385,23 @@ extension ThriftWriter {
             w.string(4, element.name)
             if let children = element.numChildren { w.i32(5, children) }
             if let converted = element.convertedType { w.i32(6, converted) }
-            if case .string = element.logicalType {
-                w.structure(10) { $0.structure(1) { _ in } }
+            switch element.logicalType {
+            case .string?: w.structure(10) { $0.structure(1) { _ in } }
+            case .date?: w.structure(10) { $0.structure(6) { _ in } }
+            case .timestamp(let unit, let utc)?:
+                w.structure(10) { w in
+                    w.structure(8) { w in
+                        w.bool(1, utc)
+                        w.structure(2) { w in
+                            switch unit {
+                            case .millis: w.structure(1) { _ in }
+                            case .micros: w.structure(2) { _ in }
+                            case .nanos: w.structure(3) { _ in }
+                            }
+                        }
+                    }
+                }
+            default: break
             }
         }
     }

@@ -36,7 +36,10 @@ public struct ParquetReadOptions: Sendable {
 /// | FLOAT, DOUBLE | `float` |
 /// | BYTE_ARRAY (STRING, ENUM, JSON or none) | `string` (must be UTF-8) |
 ///
-/// mlp's datasets have no date or timestamp type, so those columns become integers (as above).
+/// mlp's datasets have no date or timestamp storage, so those columns become integers (as above), annotated
+/// with ``Column/logical``: ``LogicalType/date`` for DATE, ``LogicalType/timestamp(_:utc:)`` with the file's
+/// unit and isAdjustedToUTC for TIMESTAMP (the legacy TIMESTAMP_MILLIS / _MICROS are UTC), and nanoseconds,
+/// not UTC, for INT96 (as Arrow reads them); ``ParquetWriter`` writes the annotation back.
 /// Nested or repeated columns, FIXED_LEN_BYTE_ARRAY, other codecs and encrypted files are refused with a ``ParquetError`` that names the column.
 ///
 /// The file is untrusted: every length, offset, count and varint is checked before use, Thrift
@@ -94,6 +97,8 @@ struct ParquetColumnPlan {
     let conversion: Conversion
     /// 1 for an OPTIONAL column (a definition level of 1 is a value, 0 a null), 0 for REQUIRED.
     let maxDefinition: Int
+    /// The date or timestamp annotation the `int` column gets.
+    var logical: LogicalType? = nil
 }
 
 /// A page's (or a dictionary's) non-null values, already in the column's output type.
@@ -242,11 +247,25 @@ struct ParquetFileParser {
         let converted = element.convertedType
         var decimalScale: Int32?
         var unsigned = false
+        var logical: LogicalType?
         switch element.logicalType {
         case .decimal(let scale, _)?: decimalScale = scale
         case .integer(_, let signed)?: unsigned = !signed
         case .map?, .list?: throw fail("the column is a map or list; mlp reads flat columns only", column: name)
+        case .date?: if physical == .int32 { logical = .date }
+        case .timestamp(let unit, let utc)?:
+            if physical == .int64 {
+                switch unit {
+                case .millis: logical = .timestamp(.millis, utc: utc)
+                case .micros: logical = .timestamp(.micros, utc: utc)
+                case .nanos: logical = .timestamp(.nanos, utc: utc)
+                }
+            }
         case nil:
+            // Legacy annotations: TIMESTAMP_MILLIS / _MICROS are instants in UTC.
+            if converted == ParquetConvertedType.date, physical == .int32 { logical = .date }
+            if converted == ParquetConvertedType.timestampMillis, physical == .int64 { logical = .timestamp(.millis, utc: true) }
+            if converted == ParquetConvertedType.timestampMicros, physical == .int64 { logical = .timestamp(.micros, utc: true) }
             if converted == ParquetConvertedType.decimal { decimalScale = element.scale ?? 0 }
             if let converted, [ParquetConvertedType.uint8, ParquetConvertedType.uint16, ParquetConvertedType.uint32, ParquetConvertedType.uint64].contains(converted) {
                 unsigned = true
@@ -257,7 +276,8 @@ struct ParquetFileParser {
         default: break
         }
         func make(_ output: ColumnType, _ conversion: ParquetColumnPlan.Conversion = .none) -> ParquetColumnPlan {
-            ParquetColumnPlan(name: name, physical: physical, output: output, conversion: conversion, maxDefinition: maxDefinition)
+            ParquetColumnPlan(name: name, physical: physical, output: output, conversion: conversion, maxDefinition: maxDefinition,
+                              logical: output == .int ? logical : nil)
         }
         if let scale = decimalScale {
             guard physical == .int32 || physical == .int64 else {
@@ -271,7 +291,10 @@ struct ParquetFileParser {
         switch physical {
         case .boolean: return make(.bool)
         case .int32, .int64: return make(.int, unsigned ? .unsigned : .none)
-        case .int96: return make(.int, .int96)
+        case .int96:
+            // Legacy (Spark, Impala) timestamps; Arrow reads them as timestamp[ns] without a time zone.
+            logical = .timestamp(.nanos, utc: false)
+            return make(.int, .int96)
         case .float, .double: return make(.float)
         case .byteArray:
             if case .other(let id)? = element.logicalType, id != 11 {
@@ -323,7 +346,7 @@ struct ParquetFileParser {
     func column(_ plan: ParquetColumnPlan, _ accumulator: ParquetColumnAccumulator) throws -> Column {
         let validity = accumulator.validity.contains(false) ? accumulator.validity : nil
         switch plan.output {
-        case .int: return Column(name: plan.name, storage: .int(accumulator.ints), validity: validity)
+        case .int: return Column(name: plan.name, storage: .int(accumulator.ints), validity: validity, logical: plan.logical)
         case .float: return Column(name: plan.name, storage: .float(accumulator.doubles), validity: validity)
         case .bool: return Column(name: plan.name, storage: .bool(accumulator.bools), validity: validity)
         case .string:

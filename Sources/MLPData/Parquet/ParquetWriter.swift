@@ -29,7 +29,8 @@ public struct ParquetWriteOptions: Sendable {
 /// Writes a ``Dataset`` as an Apache Parquet file that pyarrow, pandas, DuckDB and Spark read.
 ///
 /// Column types: `float` → DOUBLE, `int` → INT64, `bool` → BOOLEAN, `string` → BYTE_ARRAY annotated
-/// STRING (UTF8). A column with nulls is OPTIONAL (definition levels, RLE), one without is REQUIRED.
+/// STRING (UTF8); an `int` column annotated ``LogicalType/date`` → INT32 DATE, ``LogicalType/timestamp(_:utc:)``
+/// → INT64 TIMESTAMP with its unit and isAdjustedToUTC. A column with nulls is OPTIONAL (definition levels, RLE), one without is REQUIRED.
 /// Values are PLAIN; text is dictionary-encoded (RLE_DICTIONARY) where ``ParquetWriteOptions/dictionary``
 /// says so.
 public enum ParquetWriter {
@@ -78,6 +79,10 @@ public enum ParquetWriter {
             var chunks: [ParquetColumnChunk] = []
             var groupBytes: Int64 = 0
             for column in dataset.columns {
+                if column.logical == .date, case .int(let days) = column.storage,
+                   let row = (start..<end).first(where: { !column.isNull($0) && Int32(exactly: days[$0]) == nil }) {
+                    throw ParquetError(source: source, column: column.name, "row \(row): the date \(days[row]) (days since 1970-01-01) is outside Parquet's INT32 DATE range; write it as a plain int column")
+                }
                 let chunk = try writeChunk(column, rows: start..<end, options: options, source: source, into: &out)
                 groupBytes += chunk.metaData!.totalUncompressedSize
                 chunks.append(chunk)
@@ -130,7 +135,25 @@ public enum ParquetWriter {
         element.repetition = column.validity == nil ? ParquetRepetition.required.rawValue : ParquetRepetition.optional.rawValue
         switch column.type {
         case .float: element.type = ParquetPhysicalType.double.rawValue
-        case .int: element.type = ParquetPhysicalType.int64.rawValue
+        case .int:
+            switch column.logical {
+            case .date?:
+                element.type = ParquetPhysicalType.int32.rawValue
+                element.convertedType = ParquetConvertedType.date
+                element.logicalType = .date
+            case .timestamp(let unit, let utc)?:
+                element.type = ParquetPhysicalType.int64.rawValue
+                switch unit {
+                case .millis: element.logicalType = .timestamp(.millis, utc: utc)
+                case .micros: element.logicalType = .timestamp(.micros, utc: utc)
+                case .nanos: element.logicalType = .timestamp(.nanos, utc: utc)
+                }
+                // The legacy converted types mean UTC instants; readers that know only them still see one.
+                if utc, unit == .millis { element.convertedType = ParquetConvertedType.timestampMillis }
+                if utc, unit == .micros { element.convertedType = ParquetConvertedType.timestampMicros }
+            case nil:
+                element.type = ParquetPhysicalType.int64.rawValue
+            }
         case .bool: element.type = ParquetPhysicalType.boolean.rawValue
         case .string:
             element.type = ParquetPhysicalType.byteArray.rawValue
@@ -288,7 +311,8 @@ public enum ParquetWriter {
             out = littleEndianBytes(kept.map(\.bitPattern))
         case .int(let values):
             let kept = column.validity == nil ? Array(values[rows]) : present.map { values[$0] }
-            out = littleEndianBytes(kept)
+            // A date is INT32 (``encode`` has checked that every day fits).
+            out = column.logical == .date ? littleEndianBytes(kept.map { Int32(truncatingIfNeeded: $0) }) : littleEndianBytes(kept)
         case .bool(let values):
             let bits = Array(present.map { values[$0] ? UInt32(1) : 0 })
             out = packBits(bits, bitWidth: 1, groups: (bits.count + 7) / 8)

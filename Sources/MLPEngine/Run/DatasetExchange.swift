@@ -154,7 +154,8 @@ public enum DatasetExchange {
 
     /// The dataset as CSV: a header row, then one row per record; nulls are empty fields, a field
     /// holding a comma, quote or line break is quoted (quotes doubled); floats print so they read
-    /// back to the same `Double`, non-finite ones as `nan`, `inf`, `-inf`.
+    /// back to the same `Double`, non-finite ones as `nan`, `inf`, `-inf`; dates and timestamps
+    /// (``Column/logical``) in ISO 8601 (``LogicalType/iso8601(_:)``).
     public static func csvBytes(_ dataset: Dataset) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(dataset.rowCount * max(1, dataset.columns.count) * 8 + 64)
@@ -168,7 +169,8 @@ public enum DatasetExchange {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 switch column[row] {
                 case nil: break
-                case .int(let value)?: out += Array(String(value).utf8)
+                case .int(let value)?:
+                    out += Array((column.logical.map { $0.iso8601(value) } ?? String(value)).utf8)
                 case .bool(let value)?: out += Array((value ? "true" : "false").utf8)
                 case .float(let value)?: out += Array(floatText(value).utf8)
                 case .string(let value)?:
@@ -201,7 +203,8 @@ public enum DatasetExchange {
     }
 
     /// The dataset as JSON lines: one object per row, keys in column order, nulls as `null`,
-    /// non-finite floats as the strings "nan", "inf" and "-inf" (as `mlp dataset convert` writes).
+    /// non-finite floats as the strings "nan", "inf" and "-inf" (as `mlp dataset convert` writes), dates and
+    /// timestamps as ISO 8601 strings.
     public static func jsonLinesBytes(_ dataset: Dataset) -> [UInt8] {
         var out: [UInt8] = []
         let keys = dataset.columns.map { Array(JSONValue.string($0.name).canonicalText.utf8) + Array(": ".utf8) }
@@ -212,7 +215,12 @@ public enum DatasetExchange {
                 out += keys[index]
                 switch column[row] {
                 case nil: out += Array("null".utf8)
-                case .int(let value)?: out += Array(String(value).utf8)
+                case .int(let value)?:
+                    if let logical = column.logical {
+                        out += Array(JSONValue.string(logical.iso8601(value)).canonicalText.utf8)
+                    } else {
+                        out += Array(String(value).utf8)
+                    }
                 case .bool(let value)?: out += Array((value ? "true" : "false").utf8)
                 case .string(let value)?: out += Array(JSONValue.string(value).canonicalText.utf8)
                 case .float(let value)?:
