@@ -40,7 +40,7 @@ import Testing
             try await client.execute(uri: "/v2/health/ready", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/v2", method: .get) { response in
                 let server = try Self.json(response)
-                #expect(server["name"] as? String == "mlp" && server["version"] as? String == "9.9" && (server["extensions"] as? [String]) == ["binary_tensor_data"])
+                #expect(server["name"] as? String == "mlp" && server["version"] as? String == "9.9" && (server["extensions"] as? [String]) == ["binary_tensor_data", "model_repository"])
             }
             try await client.execute(uri: "/v2/models/iris", method: .get) { response in
                 #expect(response.status == .ok)

@@ -109,7 +109,7 @@ def test_health_and_server_metadata(server):
     assert server.client.is_server_live()
     assert server.client.is_server_ready()
     metadata = server.client.get_server_metadata(headers=auth())
-    assert metadata["name"] == "mlp" and metadata["version"] and metadata["extensions"] == ["binary_tensor_data"]
+    assert metadata["name"] == "mlp" and metadata["version"] and metadata["extensions"] == ["binary_tensor_data", "model_repository"]
     assert [m["name"] for m in server.announced["models"]][0] == "bc"
 
 
@@ -255,3 +255,41 @@ def test_minilm_infer_matches_sentence_transformers(server, binary):
     for got, want in zip(embeddings, expected):
         cosine = float(np.dot(got, want) / (np.linalg.norm(got) * np.linalg.norm(want)))
         assert cosine >= 0.9999, cosine
+
+
+# Last in the module: it unloads "bc" (loading it back at the end, whatever happens).
+def test_model_repository_index_unload_and_load(server):
+    rows, _ = breast_cancer_rows(4)
+    index = server.client.get_model_repository_index(headers=auth())
+    expected = [{"name": "bc", "version": "1", "state": "READY", "reason": ""}]
+    if HAVE_MINILM:
+        expected.append({"name": "minilm", "version": "1", "state": "READY", "reason": ""})
+    assert index == expected
+    try:
+        server.client.unload_model("bc", headers=auth())
+        index = server.client.get_model_repository_index(headers=auth())
+        assert {"name": "bc", "version": "1", "state": "UNAVAILABLE", "reason": "unloaded by request"} in index
+        assert not server.client.is_model_ready("bc", headers=auth())
+        assert not server.client.is_server_ready()
+        if HAVE_MINILM:
+            assert server.client.is_model_ready("minilm", headers=auth())
+        for binary in (True, False):
+            features = triton.InferInput("features", list(rows.shape), "FP64")
+            features.set_data_from_numpy(rows, binary_data=binary)
+            with pytest.raises(InferenceServerException) as refused:
+                server.client.infer("bc", [features], headers=auth())
+            assert refused.value.status() == "503" and "model 'bc' version 1 is unloaded" in str(refused.value)
+        # A request cannot point the loader anywhere: a config (or files) in it is refused.
+        with pytest.raises(InferenceServerException) as refused:
+            server.client.load_model("bc", config='{"backend": "python"}', headers=auth())
+        assert "load takes no parameters" in str(refused.value)
+        with pytest.raises(InferenceServerException) as refused:
+            server.client.load_model("absent", headers=auth())
+        assert "no model 'absent' is served" in str(refused.value)
+    finally:
+        server.client.load_model("bc", headers=auth())
+    assert server.client.is_model_ready("bc", headers=auth()) and server.client.is_server_ready()
+    assert all(entry["state"] == "READY" for entry in server.client.get_model_repository_index(headers=auth()))
+    features = triton.InferInput("features", list(rows.shape), "FP64")
+    features.set_data_from_numpy(rows)
+    assert server.client.infer("bc", [features], headers=auth()).as_numpy("probabilities").shape == (4, 2)

@@ -10,6 +10,9 @@ public struct BatchedModelEndpoint<Model: BatchableModel>: InlineModelEndpoint {
     /// The batcher that runs the model.
     public let batcher: DynamicBatcher<Model>
     private let onBatch: @Sendable (_ rows: Int, _ seconds: Double) -> Void
+    /// Where the model was read from, when ``ModelEndpointLoader`` loaded it: a repository
+    /// (``ModelRepository/add(_:makeDefault:)``) then serves it unloadable and reloadable.
+    public var source: ModelSource?
 
     /// An endpoint for `model`; `onBatch` is told each forward pass's rows and seconds.
     public init(name: String, version: String, model: Model, batching: BatchingOptions,

@@ -16,15 +16,22 @@ public enum ModelEndpointLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ModelServingError("model '\(name)': \(path) does not exist")
         }
+        let source = ModelSource(path: path) {
+            try load(name: name, version: version, path: path, batching: batching, metrics: metrics, threads: threads)
+        }
         let recorder = metrics.recorder(model: name, version: version)
         let onBatch: @Sendable (Int, Double) -> Void = { rows, seconds in recorder.recordBatch(rows: rows, seconds: seconds) }
         do {
             if path.hasSuffix(".gguf") || (isFolder.boolValue && isSentenceEmbeddingFolder(path)) {
                 let model = try SentenceEmbeddingServedModel(path: path, threads: threads)
-                return BatchedModelEndpoint(name: name, version: version, model: model, batching: batching, onBatch: onBatch)
+                var endpoint = BatchedModelEndpoint(name: name, version: version, model: model, batching: batching, onBatch: onBatch)
+                endpoint.source = source
+                return endpoint
             }
             let model = try TabularServedModel(path: path)
-            return BatchedModelEndpoint(name: name, version: version, model: model, batching: batching, onBatch: onBatch)
+            var endpoint = BatchedModelEndpoint(name: name, version: version, model: model, batching: batching, onBatch: onBatch)
+            endpoint.source = source
+            return endpoint
         } catch let error as ModelServingError {
             throw ModelServingError("model '\(name)': \(error.message)")
         } catch {

@@ -19,7 +19,11 @@ public struct ModelRepository: Sendable {
     /// name's first version (a deployment of that name still answers requests without a version).
     ///
     /// - Throws: ``ModelServingError`` when that name and version is already there.
+    /// An endpoint that knows where it was loaded from (``BatchedModelEndpoint/source``) is served
+    /// as a ``ReloadableModelEndpoint``: the repository extension can unload and load it.
     public mutating func add(_ endpoint: any ModelEndpoint, makeDefault: Bool = false) throws {
+        var endpoint = endpoint
+        if let source = (endpoint as? any SourcedModelEndpoint)?.source { endpoint = ReloadableModelEndpoint(endpoint, source: source) }
         guard versions[endpoint.name]?[endpoint.version] == nil else {
             throw ModelServingError("model '\(endpoint.name)' version \(endpoint.version) is given twice; serve each version once")
         }
@@ -83,6 +87,11 @@ public struct ModelRepository: Sendable {
             throw ServeError.notFound("model '\(name)' has no version '\(version)' here (versions: \(versions(of: name).joined(separator: ", ")))")
         }
         return endpoint
+    }
+
+    /// The plain model versions that can be unloaded and loaded again, by name, in the order added.
+    public func reloadable(_ name: String) -> [ReloadableModelEndpoint] {
+        (order[name] ?? []).compactMap { versions[name]?[$0] as? ReloadableModelEndpoint }
     }
 
     /// Every endpoint, by name: a deployment, then the plain versions in the order added.

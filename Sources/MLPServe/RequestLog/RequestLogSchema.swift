@@ -69,6 +69,7 @@ public struct RequestLogSchema: Sendable, Equatable {
     /// The schema of the model an endpoint serves; nil for an endpoint whose requests cannot be
     /// logged (one that is not a served tabular or sentence-embedding model).
     public init?(endpoint: any ModelEndpoint) {
+        let endpoint = (endpoint as? ReloadableModelEndpoint)?.initial ?? endpoint
         if let tabular = endpoint as? BatchedModelEndpoint<TabularServedModel> {
             self.init(tabular: tabular.batcher.model)
         } else if endpoint is BatchedModelEndpoint<SentenceEmbeddingServedModel> {

@@ -19,9 +19,10 @@ public func buildServeApplication(
     HealthController(models: models).addRoutes(to: router.group("v2/health"))
     let guarded = router.group()
     if let token = arguments.token { guarded.add(middleware: BearerTokenMiddleware(token: token)) }
-    let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: ["binary_tensor_data"])
+    let server = ServerMetadata(name: "mlp", version: arguments.serverVersion, extensions: ["binary_tensor_data", RepositoryController<BasicRequestContext>.extensionName])
     InferenceController(models: models, metrics: metrics, server: server, maxBodyBytes: arguments.maxBodyBytes, requestLogs: requestLogs).addRoutes(to: guarded)
     MetricsController(metrics: metrics).addRoutes(to: guarded)
+    RepositoryController(models: models).addRoutes(to: guarded)
     for name in models.names {
         for version in models.versions(of: name) { metrics.register(model: name, version: version) }
     }
