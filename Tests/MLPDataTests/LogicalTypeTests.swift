@@ -75,6 +75,43 @@ import Testing
         }
     }
 
+    /// Hand-written schema elements: legacy converted types, logical types with and without isAdjustedToUTC,
+    /// INT96 and TIME (which stays a plain int).
+    @Test func theParquetReaderAnnotatesFromLogicalAndLegacyTypes() throws {
+        func element(_ type: ParquetPhysicalType, converted: Int32? = nil, logical: ((inout ThriftWriter) -> Void)? = nil) -> (inout ThriftWriter) -> Void {
+            { w in
+                w.i32(1, type.rawValue)
+                w.i32(3, ParquetRepetition.required.rawValue)
+                if let converted { w.i32(6, converted) }
+                if let logical { w.structure(10, logical) }
+            }
+        }
+        func timestamp(utc: Bool, unit: Int16) -> (inout ThriftWriter) -> Void {
+            { w in w.structure(8) { w in w.bool(1, utc); w.structure(2) { w in w.structure(unit) { _ in } } } }
+        }
+        let parquet = ParquetTests()
+        let two = parquet.le([Int64(1), Int64(2)])
+        let file = parquet.handWritten([
+            (element(.int32, converted: ParquetConvertedType.date), .int32, parquet.le([Int32(1), Int32(2)]), 0),
+            (element(.int32, logical: { w in w.structure(6) { _ in } }), .int32, parquet.le([Int32(1), Int32(2)]), 0),
+            (element(.int64, converted: ParquetConvertedType.timestampMillis), .int64, two, 0),
+            (element(.int64, converted: ParquetConvertedType.timestampMicros), .int64, two, 0),
+            (element(.int64, logical: timestamp(utc: true, unit: 3)), .int64, two, 0),
+            (element(.int64, logical: timestamp(utc: false, unit: 2)), .int64, two, 0),
+            (element(.int64, logical: timestamp(utc: false, unit: 1)), .int64, two, 0),
+            (element(.int96), .int96, parquet.le([Int64(0)]) + parquet.le([Int32(2_440_588)]) + parquet.le([Int64(0)]) + parquet.le([Int32(2_440_588)]), 0),
+            (element(.int64, converted: ParquetConvertedType.timeMicros), .int64, two, 0),
+            (element(.int64), .int64, two, 0),
+        ], rows: 2)
+        let read = try ParquetReader.read(bytes: file)
+        #expect(read.columns.map(\.logical) == [
+            .date, .date, .timestamp(.millis, utc: true), .timestamp(.micros, utc: true), .timestamp(.nanos, utc: true),
+            .timestamp(.micros, utc: false), .timestamp(.millis, utc: false), .timestamp(.nanos, utc: false), nil, nil,
+        ])
+        // Written back and read again: the same columns, annotations included.
+        #expect(try ParquetReader.read(bytes: ParquetWriter.encode(read)) == read)
+    }
+
     @Test func aDateOutsideINT32IsRefusedByTheParquetWriter() throws {
         let dataset = try Dataset(columns: [Column(name: "day", storage: .int([1, Int64(Int32.max) + 1]), logical: .date)])
         let error = try #require(throws: ParquetError.self) { try ParquetWriter.encode(dataset) }
