@@ -6,6 +6,20 @@ cd "$(dirname "$0")/.."
 mlp="${MLP:-$PWD/.build/debug/mlp}"
 demo="${DEMO_DIR:-$PWD/demo}"
 
+# The template's python step (describe) reads its split with pandas.read_parquet. A python3 without
+# pandas and pyarrow (Debian's own, which pip may not touch) gets a venv that has them, made once in
+# the git-ignored .venv-demo, and the steps use it through MLP_PYTHON.
+if [ -z "${MLP_PYTHON:-}" ] && ! python3 -c 'import pandas, pyarrow' 2>/dev/null; then
+    venv="$PWD/.venv-demo"
+    if ! "$venv/bin/python" -c 'import pandas, pyarrow' 2>/dev/null; then
+        echo "making $venv with pandas and pyarrow for the template's python step (once)"
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/python" -m pip install -q pandas pyarrow
+    fi
+    export MLP_PYTHON="$venv/bin/python"
+fi
+
 rm -rf "$demo"
 "$mlp" init "$demo" --template tabular-classification
 cd "$demo"

@@ -23,8 +23,6 @@ for name in ("pytest", "jsonschema", "yaml"):
 PY
 # The client the `mlp serve` conformance test drives the server with (tests/serve).
 python3 -c 'import tritonclient.http' 2>/dev/null || python3 -m pip install -q 'tritonclient[http]'
-# What the tabular template's python step (steps/describe.py) reads its Parquet split with; `make demo` runs it.
-python3 -c 'import pandas, pyarrow' 2>/dev/null || python3 -m pip install -q pandas pyarrow
 # The JUnit reader the `mlp run --junit` test checks its XML with (tests/e2e/test_ci_reports.py), as CI reporters parse it.
 python3 -c 'import junitparser' 2>/dev/null || python3 -m pip install -q junitparser
 if ! command -v swift >/dev/null 2>&1; then
